@@ -89,7 +89,7 @@ def read_sheet(path: Path, year: int) -> pd.DataFrame:
     ------
     DataFileError
         If the sheet has a different number of columns, or a header differs from the
-        documented one; the message names the file, the column and both headers.
+        documented one. The message names the file, the column and both headers.
     """
     raw = pd.read_excel(path, dtype=str, header=0)
     mapping = header_map(year)
@@ -185,7 +185,7 @@ def fill_blank_parts(frame, total, parts, year, path, log) -> pd.DataFrame:
 
     The published tables leave a cell blank where a county has no one in that group. A
     blank is read as 0 only when the filled parts match the total to half a person, so
-    a real gap is never hidden; every cell so filled is logged.
+    a real gap stays visible. Every cell so filled is logged.
     """
     frame = frame.copy()
     gap = frame[total] - frame[parts].sum(axis=1, min_count=1)

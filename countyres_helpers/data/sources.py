@@ -113,11 +113,20 @@ def fetch(filename: str) -> Path:
     """Download one census file from the public source into the cache, checked by SHA-256."""
     import pooch
 
-    path = pooch.retrieve(
-        url=SOURCE_URL + filename,
-        known_hash=f"sha256:{SHA256[filename]}",
-        fname=filename,
-        path=CACHE_DIR / "downloads",
-        progressbar=False,
-    )
+    url = SOURCE_URL + filename
+    try:
+        path = pooch.retrieve(
+            url=url,
+            known_hash=f"sha256:{SHA256[filename]}",
+            fname=filename,
+            path=CACHE_DIR / "downloads",
+            progressbar=False,
+        )
+    except (OSError, ValueError) as error:
+        searched = ", ".join(str(d) for d in candidate_dirs())
+        raise DataFileError(
+            f"{filename} was not found in {searched}, and the download from {url} "
+            f"failed: {error}. Set COUNTYRES_DATA_DIR to a folder holding the census "
+            "tables, or retry with network access."
+        ) from error
     return Path(path)
