@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import spreg
 from libpysal.graph import Graph
-from scipy import stats
+from scipy import sparse, stats
 
 __all__ = [
     "GroupDifferenceTest",
@@ -167,9 +167,11 @@ def run_quietly(estimator, *args, **kwargs):
     ``output.py`` (a left-over debug print), which would litter notebooks. Its ML
     estimators also pass ``xtol`` to scipy's bounded scalar minimiser, which then warns
     that it uses an absolute tolerance, and it calls pandas methods with the deprecated
-    ``inplace=True``. Those warnings are silenced as well.
+    ``inplace=True``, and its sparse log-determinant ("lu") hands scipy CSR matrices, so
+    scipy warns that it converts them to CSC. Those warnings are silenced as well.
     """
     with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=sparse.SparseEfficiencyWarning)
         warnings.filterwarnings(
             "ignore", message="Method 'bounded' does not support relative tolerance"
         )

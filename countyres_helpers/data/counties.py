@@ -138,6 +138,7 @@ def derive_variables(table: pd.DataFrame, national: pd.Series) -> pd.DataFrame:
     out["elderly_share"] = table["age_65_plus_share"]
     out["professional_share"] = 100 * table["occ_professional"] / table["occ_total"]
     out["tertiary_share"] = 100 * tertiary / employed
+    out["nonfarm_share"] = 100 * (1 - shares["ind_agriculture"])
     out["industry_diversity"] = industry_entropy(industries)
 
     for key, column in ECOMMERCE.items():
@@ -264,13 +265,20 @@ def attach_geometry(variables, new_counties, links):
 
 
 def cache_key() -> str:
-    """Return a key that changes when the census files or the cleaning tables change."""
+    """Return a key that changes with the census files, the cleaning tables or this code.
+
+    It hashes the published checksums, every file in ``tables/`` and the source of the
+    data modules, so an edit to the cleaning rebuilds the cache on the next run.
+    """
     digest = hashlib.sha256(CACHE_VERSION.encode())
     for name in sorted(SHA256):
         digest.update(SHA256[name].encode())
-    tables = resources.files("countyres_helpers.data").joinpath("tables")
+    package = resources.files("countyres_helpers.data")
+    tables = package.joinpath("tables")
     for name in sorted(entry.name for entry in tables.iterdir()):
         digest.update(tables.joinpath(name).read_bytes())
+    for name in sorted(entry.name for entry in package.iterdir() if entry.name.endswith(".py")):
+        digest.update(package.joinpath(name).read_bytes())
     return digest.hexdigest()[:12]
 
 
