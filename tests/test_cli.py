@@ -1,0 +1,92 @@
+"""The ``countyres`` command line and the chapters' papermill parameters."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import jupytext
+import pytest
+
+from countyres_helpers import cli
+from countyres_helpers.data.sources import REPO_ROOT
+
+CHAPTERS = sorted((REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.md"))
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=lambda p: p.stem)
+def test_parameters_tag_survives_jupytext(source):
+    notebook = jupytext.read(source)
+    tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1
+    assert tagged[0].cell_type == "code"
+
+
+@pytest.mark.parametrize("source", CHAPTERS, ids=lambda p: p.stem)
+def test_cli_parameters_exist_in_chapter(source):
+    notebook = jupytext.read(source)
+    cell = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))
+    args = cli.parse_args(["run", "--province", "51"])
+    for name in cli.chapter_parameters(source.stem, "51", args):
+        assert f"{name} = " in cell.source
+
+
+def test_province_by_name_and_code():
+    assert cli.normalise_province("四川省") == "51"
+    assert cli.normalise_province("四川") == "51"
+    assert cli.normalise_province("51") == "51"
+    assert cli.normalise_province("all") == "all"
+
+
+def test_unknown_province_lists_valid_names():
+    with pytest.raises(SystemExit, match="Unknown province 'Atlantis'.*51 四川省"):
+        cli.normalise_province("Atlantis")
+
+
+def test_unknown_chapter_rejected():
+    with pytest.raises(SystemExit, match="no chapter matches \\['99'\\]"):
+        cli.chapters(["99"])
+
+
+def test_guanzhong_chapter_case_by_province():
+    args = cli.parse_args(["run", "--province", "61"])
+    assert cli.chapter_parameters("04_guanzhong", "61", args)["case"] == "guanzhong"
+    assert cli.chapter_parameters("04_guanzhong", "46", args)["case"] == "province"
+
+
+def test_help_documents_options():
+    result = subprocess.run(
+        [sys.executable, "-m", "countyres_helpers.cli", "run", "--help"],
+        capture_output=True, text=True, check=True,
+    )
+    for option in ["--province", "--out", "--jobs", "--chapters", "--permutations", "--seed"]:
+        assert option in result.stdout
+
+
+def test_bad_province_exits_nonzero(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "countyres_helpers.cli", "run", "--province", "Atlantis",
+         "--out", str(tmp_path)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert "Unknown province 'Atlantis'" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.census
+def test_runs_three_provinces(county_data, tmp_path):
+    # A large province (Sichuan), a small one (Ningxia) and Hainan with its islands, with
+    # few permutations, two at a time.
+    command = [
+        sys.executable, "-m", "countyres_helpers.cli", "run", "--province", "51",
+        "--province", "64", "--province", "46", "--chapters", "01", "03",
+        "--permutations", "99", "--jobs", "2", "--out", str(tmp_path),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+    for code in ["51", "64", "46"]:
+        assert (tmp_path / code / "_build" / "html" / "index.html").is_file()
+        page = tmp_path / code / "_build" / "html" / "notebooks" / "03_autocorrelation.html"
+        assert "Moran" in page.read_text("utf-8")
+    assert "province 46 (海南省): ok" in result.stdout
