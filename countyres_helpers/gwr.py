@@ -21,6 +21,7 @@ Journal of Geo-Information 8(6), 269.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -354,13 +355,69 @@ def _describe_params(params: pd.DataFrame, significant: pd.DataFrame) -> list[st
     return lines
 
 
+def _shared_fields(
+    results: Any,
+    selector: Any,
+    columns: list[str],
+    index: pd.Index,
+    critical_t: float | pd.Series,
+) -> dict[str, Any]:
+    """Return the fields that `GWRFit` and `MGWRFit` take from mgwr's results alike.
+
+    These are the local estimates, the model diagnostics and the global OLS model beside
+    it. `critical_t` is one value (GWR) or one per covariate (MGWR).
+    """
+    tvalues = _local_frame(results.tvalues, columns, index)
+    ols = _fit_global_ols(results.model.y, results.model.X, columns)
+    fields = {
+        "kernel": results.model.kernel,
+        "fixed": bool(results.model.fixed),
+        "n": int(results.n),
+        "k": int(results.k),
+        "params": _local_frame(results.params, columns, index),
+        "bse": _local_frame(results.bse, columns, index),
+        "tvalues": tvalues,
+        "critical_t": critical_t,
+        "filtered_tvalues": _local_frame(results.filter_tvals(), columns, index),
+        "significant": tvalues.abs() >= critical_t,
+        "aicc": float(results.aicc),
+        "aic": float(results.aic),
+        "bic": float(results.bic),
+        "r2": float(results.R2),
+        "adj_r2": float(results.adj_R2),
+        "rss": float(results.resid_ss),
+        "results": results,
+        "selector": selector,
+    }
+    for ols_field in dataclasses.fields(ols):
+        fields[f"ols_{ols_field.name}"] = getattr(ols, ols_field.name)
+    return fields
+
+
+class _LocalFit:
+    """Methods shared by `GWRFit` and `MGWRFit`, which both have the fields used here."""
+
+    @property
+    def params_masked(self) -> pd.DataFrame:
+        """Local estimates with the non-significant ones (``|t| < critical_t``) set to NaN."""
+        return self.params.where(self.significant)
+
+    def _diagnostics_table(self, label: str) -> pd.DataFrame:
+        """Return the global OLS diagnostics beside those of the local model ``label``."""
+        rows = ["AICc", "AIC", "BIC", "R2", "adj_R2", "RSS", "ENP"]
+        ols = [self.ols_aicc, self.ols_aic, self.ols_bic, self.ols_r2, self.ols_adj_r2,
+               self.ols_rss, float(self.k)]
+        local = [self.aicc, self.aic, self.bic, self.r2, self.adj_r2, self.rss, self.enp]
+        return pd.DataFrame({"OLS": ols, label: local}, index=rows)
+
+
 # ---------------------------------------------------------------------------------------
 # GWR
 # ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class GWRFit:
+class GWRFit(_LocalFit):
     """Results of one GWR fit, with the global OLS model beside it.
 
     Attributes
@@ -437,18 +494,9 @@ class GWRFit:
     results: Any = field(repr=False, compare=False)
     selector: Any = field(default=None, repr=False, compare=False)
 
-    @property
-    def params_masked(self) -> pd.DataFrame:
-        """Local estimates with the non-significant ones (``|t| < critical_t``) set to NaN."""
-        return self.params.where(self.significant)
-
     def diagnostics(self) -> pd.DataFrame:
         """Return AICc, AIC, BIC, R2, adjusted R2, RSS and ENP of the global OLS and GWR."""
-        rows = ["AICc", "AIC", "BIC", "R2", "adj_R2", "RSS", "ENP"]
-        ols = [self.ols_aicc, self.ols_aic, self.ols_bic, self.ols_r2, self.ols_adj_r2,
-               self.ols_rss, float(self.k)]
-        gwr = [self.aicc, self.aic, self.bic, self.r2, self.adj_r2, self.rss, self.enp]
-        return pd.DataFrame({"OLS": ols, "GWR": gwr}, index=rows)
+        return self._diagnostics_table("GWR")
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per location: estimates, standard errors, t-values and local R2."""
@@ -622,42 +670,16 @@ def _gwr_fit_from_results(
     index: pd.Index,
 ) -> GWRFit:
     columns = ["Intercept", *names]
-    params = _local_frame(results.params, columns, index)
-    tvalues = _local_frame(results.tvalues, columns, index)
     critical_t = float(results.critical_tval())
-    ols = _fit_global_ols(results.model.y, results.model.X, columns)
+    fields = _shared_fields(results, selector, columns, index, critical_t)
     return GWRFit(
         bw=float(results.model.bw),
-        kernel=results.model.kernel,
-        fixed=bool(results.model.fixed),
         criterion=criterion if selector is not None else None,
         bw_range=bw_range,
-        n=int(results.n),
-        k=int(results.k),
-        params=params,
-        bse=_local_frame(results.bse, columns, index),
-        tvalues=tvalues,
-        local_r2=pd.Series(np.ravel(results.localR2), index=params.index, name="local_R2"),
-        aicc=float(results.aicc),
-        aic=float(results.aic),
-        bic=float(results.bic),
-        r2=float(results.R2),
-        adj_r2=float(results.adj_R2),
-        rss=float(results.resid_ss),
+        local_r2=pd.Series(np.ravel(results.localR2), index=index, name="local_R2"),
         enp=float(results.ENP),
         adj_alpha=float(results.adj_alpha[1]),
-        critical_t=critical_t,
-        filtered_tvalues=_local_frame(results.filter_tvals(), columns, index),
-        significant=tvalues.abs() >= critical_t,
-        ols_params=ols.params,
-        ols_aicc=ols.aicc,
-        ols_aic=ols.aic,
-        ols_bic=ols.bic,
-        ols_r2=ols.r2,
-        ols_adj_r2=ols.adj_r2,
-        ols_rss=ols.rss,
-        results=results,
-        selector=selector,
+        **fields,
     )
 
 
@@ -667,7 +689,7 @@ def _gwr_fit_from_results(
 
 
 @dataclass(frozen=True)
-class MGWRFit:
+class MGWRFit(_LocalFit):
     """Results of one MGWR fit, with the global OLS model beside it.
 
     Attributes
@@ -737,11 +759,6 @@ class MGWRFit:
     results: Any = field(repr=False, compare=False)
     selector: Any = field(repr=False, compare=False)
 
-    @property
-    def params_masked(self) -> pd.DataFrame:
-        """Local estimates with the non-significant ones set to NaN."""
-        return self.params.where(self.significant)
-
     def bandwidths(self) -> pd.DataFrame:
         """Return per covariate: bandwidth, interval, ENP_j, adjusted alpha and critical t."""
         return pd.concat(
@@ -757,11 +774,7 @@ class MGWRFit:
 
     def diagnostics(self) -> pd.DataFrame:
         """Return AICc, AIC, BIC, R2, adjusted R2, RSS and ENP of the global OLS and MGWR."""
-        rows = ["AICc", "AIC", "BIC", "R2", "adj_R2", "RSS", "ENP"]
-        ols = [self.ols_aicc, self.ols_aic, self.ols_bic, self.ols_r2, self.ols_adj_r2,
-               self.ols_rss, float(self.k)]
-        mgwr = [self.aicc, self.aic, self.bic, self.r2, self.adj_r2, self.rss, self.enp]
-        return pd.DataFrame({"OLS": ols, "MGWR": mgwr}, index=rows)
+        return self._diagnostics_table("MGWR")
 
     def to_frame(self) -> pd.DataFrame:
         """Return one row per location: estimates, standard errors and t-values."""
@@ -932,49 +945,23 @@ def _mgwr_fit_from_results(
     columns: list[str],
     index: pd.Index,
 ) -> MGWRFit:
-    params = _local_frame(results.params, columns, index)
-    tvalues = _local_frame(results.tvalues, columns, index)
     critical_t = pd.Series(np.asarray(results.critical_tval(), dtype=float), index=columns)
     intervals = pd.DataFrame(
         [(float(low), float(high)) for low, high in results.get_bws_intervals(selector)],
         index=columns,
         columns=["lower", "upper"],
     )
-    ols = _fit_global_ols(results.model.y, results.model.X, columns)
+    fields = _shared_fields(results, selector, columns, index, critical_t)
     return MGWRFit(
         bws=pd.Series(np.asarray(results.model.bws, dtype=float), index=columns),
         bw_intervals=intervals,
         bw_range=pd.DataFrame(ranges, index=columns, columns=["bw_min", "bw_max"]),
         init_bw=init_bw,
-        kernel=results.model.kernel,
-        fixed=bool(results.model.fixed),
         criterion=criterion,
-        n=int(results.n),
-        k=int(results.k),
-        params=params,
-        bse=_local_frame(results.bse, columns, index),
-        tvalues=tvalues,
         enp_j=pd.Series(np.asarray(results.ENP_j, dtype=float), index=columns),
         adj_alpha_j=pd.Series(np.asarray(results.adj_alpha_j)[:, 1], index=columns),
-        critical_t=critical_t,
-        filtered_tvalues=_local_frame(results.filter_tvals(), columns, index),
-        significant=tvalues.abs() >= critical_t,
-        aicc=float(results.aicc),
-        aic=float(results.aic),
-        bic=float(results.bic),
-        r2=float(results.R2),
-        adj_r2=float(results.adj_R2),
-        rss=float(results.resid_ss),
         enp=float(results.tr_S),
-        ols_params=ols.params,
-        ols_aicc=ols.aicc,
-        ols_aic=ols.aic,
-        ols_bic=ols.bic,
-        ols_r2=ols.r2,
-        ols_adj_r2=ols.adj_r2,
-        ols_rss=ols.rss,
-        results=results,
-        selector=selector,
+        **fields,
     )
 
 

@@ -37,8 +37,11 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from countyres_helpers.impacts import effects_from_multipliers, lag_multipliers_dense
+
 __all__ = [
     "MediationResult",
+    "MediatorPaths",
     "SpatialMediationResult",
     "mediation",
     "sdm_effects",
@@ -107,6 +110,41 @@ def _design(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return design
 
 
+def _prepare_inputs(
+    data: pd.DataFrame,
+    x: str,
+    m: str | Sequence[str],
+    y: str,
+    covariates: str | Sequence[str] | None,
+) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """Return the checked float columns, the mediator names and the covariate names."""
+    mediators = _as_name_list(m, "m")
+    covariate_names = _as_name_list(covariates, "covariates")
+    frame = _check_columns(data, x, mediators, y, covariate_names)
+    return frame, mediators, covariate_names
+
+
+def _fit_mediator_equations(
+    frame: pd.DataFrame, x: str, mediators: list[str], covariates: list[str]
+) -> tuple[pd.DataFrame, dict[str, Any], pd.Series, pd.Series]:
+    """Fit ``M_j ~ X + covariates`` by OLS for each mediator.
+
+    Returns
+    -------
+    X_med : pandas.DataFrame
+        The design ``const, X, covariates`` of the mediator equations.
+    fits : dict
+        Mediator name to its statsmodels OLS results.
+    a, a_se : pandas.Series
+        Coefficient of X and its standard error, per mediator.
+    """
+    X_med = _design(frame, [x, *covariates])
+    fits = {name: sm.OLS(frame[name], X_med).fit() for name in mediators}
+    a = pd.Series({name: fit.params[x] for name, fit in fits.items()})
+    a_se = pd.Series({name: fit.bse[x] for name, fit in fits.items()})
+    return X_med, fits, a, a_se
+
+
 # ---------------------------------------------------------------------------------------
 # Bootstrap
 # ---------------------------------------------------------------------------------------
@@ -164,13 +202,15 @@ def _bias_corrected_ci(draws: np.ndarray, estimate: float, alpha: float) -> tupl
 
 
 # ---------------------------------------------------------------------------------------
-# Result
+# Results
 # ---------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
-class MediationResult:
-    """Paths, indirect effects and their tests for a (parallel) mediation model.
+class MediatorPaths:
+    """Variables of a mediation model and the OLS paths of its mediator equations.
+
+    :class:`MediationResult` and :class:`SpatialMediationResult` start with these fields.
 
     Attributes
     ----------
@@ -180,8 +220,30 @@ class MediationResult:
         Names of the mediators and of the covariates in every equation.
     n : int
         Number of observations.
-    a, a_se, a_pvalue : pandas.Series
-        Coefficient of X in ``M_j ~ X + covariates``, per mediator.
+    a, a_se : pandas.Series
+        OLS coefficient of X in ``M_j ~ X + covariates`` and its standard error, per
+        mediator.
+    """
+
+    x: str
+    y: str
+    mediators: tuple[str, ...]
+    covariates: tuple[str, ...]
+    n: int
+    a: pd.Series
+    a_se: pd.Series
+
+
+@dataclass(frozen=True)
+class MediationResult(MediatorPaths):
+    """Paths, indirect effects and their tests for a (parallel) mediation model.
+
+    Attributes
+    ----------
+    x, y, mediators, covariates, n, a, a_se
+        As in :class:`MediatorPaths`.
+    a_pvalue : pandas.Series
+        p-value of the coefficient a of X in ``M_j ~ X + covariates``, per mediator.
     b, b_se, b_pvalue : pandas.Series
         Coefficient of M_j in ``Y ~ X + M_1 + ... + M_q + covariates``.
     c, c_se, c_pvalue : float
@@ -209,13 +271,6 @@ class MediationResult:
         Bootstrap draws of the indirect effects, shape (n_boot, q).
     """
 
-    x: str
-    y: str
-    mediators: tuple[str, ...]
-    covariates: tuple[str, ...]
-    n: int
-    a: pd.Series
-    a_se: pd.Series
     a_pvalue: pd.Series
     b: pd.Series
     b_se: pd.Series
@@ -331,22 +386,19 @@ def mediation(
     pingouin's ``mediation_analysis`` fits a logistic regression for a binary mediator
     instead, so its results differ there.
     """
-    mediators = _as_name_list(m, "m")
-    covariate_names = _as_name_list(covariates, "covariates")
-    frame = _check_columns(data, x, mediators, y, covariate_names)
+    frame, mediators, covariate_names = _prepare_inputs(data, x, m, y, covariates)
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 2:
         raise ValueError(f"n_boot must be an integer >= 2, got {n_boot!r}.")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must lie in (0, 1), got {alpha!r}.")
 
-    X_med = _design(frame, [x, *covariate_names])
+    X_med, mediator_fits, a, a_se = _fit_mediator_equations(
+        frame, x, mediators, covariate_names
+    )
     X_out = _design(frame, [x, *mediators, *covariate_names])
     total = sm.OLS(frame[y], X_med).fit()
     outcome = sm.OLS(frame[y], X_out).fit()
-    mediator_fits = {name: sm.OLS(frame[name], X_med).fit() for name in mediators}
 
-    a = pd.Series({name: fit.params[x] for name, fit in mediator_fits.items()})
-    a_se = pd.Series({name: fit.bse[x] for name, fit in mediator_fits.items()})
     a_pvalue = pd.Series({name: fit.pvalues[x] for name, fit in mediator_fits.items()})
     b = outcome.params[mediators]
     b_se = outcome.bse[mediators]
@@ -473,19 +525,13 @@ def _baron_kenny_text(r: dict) -> str:
 
 
 @dataclass(frozen=True)
-class SpatialMediationResult:
+class SpatialMediationResult(MediatorPaths):
     """Mediation with an OLS mediator equation and a spatial Durbin outcome equation.
 
     Attributes
     ----------
-    x, y : str
-        Names of the treatment and the outcome.
-    mediators, covariates : tuple of str
-        Names of the mediators and covariates.
-    n : int
-        Number of observations.
-    a, a_se : pandas.Series
-        OLS coefficient of X in ``M_j ~ X + covariates`` and its standard error.
+    x, y, mediators, covariates, n, a, a_se
+        As in :class:`MediatorPaths`.
     rho : float
         Spatial autoregressive coefficient of the outcome equation.
     coefficients : pandas.DataFrame
@@ -500,13 +546,6 @@ class SpatialMediationResult:
         The fitted spreg model.
     """
 
-    x: str
-    y: str
-    mediators: tuple[str, ...]
-    covariates: tuple[str, ...]
-    n: int
-    a: pd.Series
-    a_se: pd.Series
     rho: float
     coefficients: pd.DataFrame
     effects: pd.DataFrame
@@ -557,18 +596,20 @@ def sdm_effects(
     Returns
     -------
     pandas.DataFrame
-        Columns ``direct``, ``indirect`` and ``total``, one row per regressor.
-    """
-    n = w_dense.shape[0]
-    S = np.linalg.inv(np.eye(n) - rho * w_dense)
-    mean_diag_s = np.trace(S) / n
-    mean_diag_sw = np.trace(S @ w_dense) / n
-    mean_sum_s = S.sum() / n
-    mean_sum_sw = (S @ w_dense).sum() / n
+        Columns ``direct``, ``indirect`` and ``total``, one row per regressor, indexed
+        like `beta` when it is a Series.
 
-    direct = beta * mean_diag_s + theta * mean_diag_sw
-    total = beta * mean_sum_s + theta * mean_sum_sw
-    return pd.DataFrame({"direct": direct, "indirect": total - direct, "total": total})
+    Notes
+    -----
+    The effects are computed by the code of :func:`countyres_helpers.impacts.impacts` at
+    the point estimates.
+    """
+    multipliers = np.asarray(lag_multipliers_dense(w_dense, rho))
+    effects = effects_from_multipliers(
+        np.asarray(beta, dtype=float), np.asarray(theta, dtype=float), multipliers
+    )
+    index = beta.index if isinstance(beta, pd.Series) else None
+    return pd.DataFrame(effects, columns=["direct", "indirect", "total"], index=index)
 
 
 def spatial_mediation(
@@ -624,19 +665,14 @@ def spatial_mediation(
     """
     import spreg
 
-    mediators = _as_name_list(m, "m")
-    covariate_names = _as_name_list(covariates, "covariates")
-    frame = _check_columns(data, x, mediators, y, covariate_names)
+    frame, mediators, covariate_names = _prepare_inputs(data, x, m, y, covariates)
     if getattr(w, "n", None) != len(frame):
         raise ValueError(
             f"w must be a libpysal W with one row per observation ({len(frame)}), "
             f"got {getattr(w, 'n', type(w).__name__)}."
         )
 
-    X_med = _design(frame, [x, *covariate_names])
-    mediator_fits = {name: sm.OLS(frame[name], X_med).fit() for name in mediators}
-    a = pd.Series({name: fit.params[x] for name, fit in mediator_fits.items()})
-    a_se = pd.Series({name: fit.bse[x] for name, fit in mediator_fits.items()})
+    _, _, a, a_se = _fit_mediator_equations(frame, x, mediators, covariate_names)
 
     regressors = [x, *mediators, *covariate_names]
     # spreg 1.9.0 prints the class name while it formats its summary, so stdout is muted.

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import spreg
 
-from countyres_helpers.regression import as_weights, fit_from_spreg, run_quietly
+from countyres_helpers.design_checks import as_design, as_weights
+from countyres_helpers.estimation import fit_from_spreg, run_quietly
 
 __all__ = ["fit_panel_sar", "fit_panel_sdm", "fit_panel_sem", "panel_arrays"]
 
@@ -98,26 +99,10 @@ def check_panel(y, X, w, names, name_y):
     Raises
     ------
     ValueError
-        If the row count is not a multiple of ``w.n`` of at least 2 periods, or values
-        are missing.
+        If the row count is not a multiple of ``w.n`` of at least 2 periods, or the
+        design fails the checks of ``as_design`` (shapes, names, missing values).
     """
-    if names is None and isinstance(X, pd.DataFrame):
-        names = [str(c) for c in X.columns]
-    if name_y is None:
-        name_y = str(y.name) if isinstance(y, pd.Series) and y.name is not None else "y"
-    y = np.asarray(y, dtype=float).reshape(-1, 1)
-    X = np.asarray(X, dtype=float)
-    if X.ndim == 1:
-        X = X.reshape(-1, 1)
-    if X.shape[0] != y.shape[0]:
-        raise ValueError(f"y has {y.shape[0]} rows but X has {X.shape[0]}.")
-    if names is None:
-        names = [f"x{j + 1}" for j in range(X.shape[1])]
-    names = [str(v) for v in names]
-    if len(names) != X.shape[1]:
-        raise ValueError(f"names has {len(names)} entries but X has {X.shape[1]} columns.")
-    if not np.all(np.isfinite(y)) or not np.all(np.isfinite(X)):
-        raise ValueError("y and X contain missing or infinite values; drop or impute them.")
+    y, X, names, name_y = as_design(y, X, names, name_y)
 
     n_units = w.n
     if y.shape[0] % n_units != 0 or y.shape[0] // n_units < 2:
