@@ -57,6 +57,10 @@ class ProvinceRun:
 def chapter_parameters(name: str, province: str, args) -> dict:
     """Return the papermill parameters of one chapter for one province."""
     common = {"seed": args.seed}
+    if name.startswith("06_"):
+        panel = str(args.panel.resolve()) if args.panel else None
+        return {**common, "province": province, "panel_path": panel,
+                "permutations": args.permutations}
     if name.startswith("04_"):
         case = "guanzhong" if province == SHAANXI else "province"
         return {**common, "case": case, "province": province, "permutations": args.permutations}
@@ -197,7 +201,23 @@ def parse_args(argv=None):
     run.add_argument("--alpha", type=float, default=0.05,
                      help="significance level of the LISA clusters (default: 0.05)")
     run.add_argument("--seed", type=int, default=12345, help="random seed (default: 12345)")
+    run.add_argument("--panel", type=Path,
+                     help="the user's annual county panel (CSV or Excel, layout of "
+                     "data/templates); runs the panel chapter on it unless --chapters "
+                     "names others")
     return parser.parse_args(argv)
+
+
+def check_panel(path: Path) -> None:
+    """Read the user's panel once before any chapter runs; exit with its errors if invalid."""
+    from countyres_helpers.data.panel import read_panel
+    from countyres_helpers.data.sources import DataFileError
+
+    try:
+        panel = read_panel(path)
+    except DataFileError as error:
+        raise SystemExit(f"countyres: {error}") from error
+    print(panel.summary())
 
 
 def normalise_province(value: str) -> str:
@@ -220,7 +240,9 @@ def main(argv=None) -> int:
     provinces = [normalise_province(p) for p in args.province]
     if args.jobs < 1:
         raise SystemExit(f"countyres: --jobs must be at least 1, got {args.jobs}")
-    sources = chapters(args.chapters)
+    if args.panel is not None:
+        check_panel(args.panel)
+    sources = chapters(args.chapters or (["06"] if args.panel is not None else None))
 
     outs = {p: args.out if len(provinces) == 1 else args.out / p for p in provinces}
     start = time.perf_counter()
