@@ -342,14 +342,16 @@ def _local_frame(values: np.ndarray, columns: list[str], index: pd.Index) -> pd.
 
 def _describe_params(params: pd.DataFrame, significant: pd.DataFrame) -> list[str]:
     """Format mean, std, min, median, max and the share significant of each surface."""
+    width = max(20, max(len(str(name)) for name in params.columns) + 1)
     lines = [
-        f"{'Variable':<20}{'Mean':>9}{'STD':>9}{'Min':>9}{'Median':>9}{'Max':>9}{'Sig.':>7}"
+        f"{'Variable':<{width}}{'Mean':>9}{'STD':>9}{'Min':>9}{'Median':>9}{'Max':>9}"
+        f"{'Sig.':>7}"
     ]
     for name in params.columns:
         col = params[name]
         share = significant[name].mean()
         lines.append(
-            f"{name[:19]:<20}{col.mean():>9.3f}{col.std(ddof=0):>9.3f}{col.min():>9.3f}"
+            f"{name:<{width}}{col.mean():>9.3f}{col.std(ddof=0):>9.3f}{col.min():>9.3f}"
             f"{col.median():>9.3f}{col.max():>9.3f}{share:>7.0%}"
         )
     return lines

@@ -56,21 +56,40 @@ def add_map_furniture(ax, *, length_km: float | None = None) -> None:
 
 
 def choropleth(frame, column: str, *, ax=None, title: str = "", legend_label: str = "",
-               cmap: str = "viridis", k: int = 5, length_km: float | None = None):
+               cmap: str = "viridis", k: int = 5, length_km: float | None = None,
+               missing_label: str = "no data"):
     """Draw a quantile choropleth of ``column`` with a legend, scale bar and north arrow.
 
-    Counties with a missing value are drawn in light grey and named in the legend.
+    Counties with a missing value are drawn in light grey and counted in the legend under
+    ``missing_label`` (for masked local estimates, "not significant").
     """
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 7))
     missing = frame[column].isna()
-    frame[~missing].plot(
-        column=column, scheme="quantiles", k=k, cmap=cmap, ax=ax, legend=True,
-        edgecolor="white", linewidth=0.05,
-        legend_kwds={"title": legend_label or column, "loc": "lower right", "fontsize": 8},
-    )
+    present = frame[~missing]
+    classes = min(k, present[column].nunique())
+    if classes >= 2:
+        present.plot(
+            column=column, scheme="quantiles", k=classes, cmap=cmap, ax=ax, legend=True,
+            edgecolor="white", linewidth=0.05,
+            legend_kwds={"title": legend_label or column, "loc": "lower right", "fontsize": 8},
+        )
+    elif classes == 1:
+        present.plot(ax=ax, color=plt.get_cmap(cmap)(0.5), edgecolor="white", linewidth=0.05)
     if missing.any():
         frame[missing].plot(ax=ax, color="#d9d9d9", edgecolor="white", linewidth=0.05)
+
+    legend = ax.get_legend()
+    handles = list(legend.legend_handles) if legend else []
+    labels = [text.get_text() for text in legend.texts] if legend else []
+    if classes == 1:
+        handles.append(Patch(facecolor=plt.get_cmap(cmap)(0.5)))
+        labels.append(f"{present[column].iloc[0]:.3g}")
+    if missing.any():
+        handles.append(Patch(facecolor="#d9d9d9", edgecolor="#636363"))
+        labels.append(f"{missing_label} ({int(missing.sum())})")
+    if handles:
+        ax.legend(handles, labels, title=legend_label or column, loc="lower right", fontsize=8)
     ax.set_title(title)
     add_map_furniture(ax, length_km=length_km)
     return ax
