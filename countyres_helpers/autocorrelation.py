@@ -51,10 +51,14 @@ def complete_cases(frame: pd.DataFrame, columns: list[str]) -> tuple[pd.DataFram
     """
     missing = frame[columns].isna()
     keep = ~missing.any(axis=1)
-    dropped = pd.DataFrame({
-        "name": frame.loc[~keep, "name"] if "name" in frame else pd.NA,
-        "missing": missing[~keep].apply(lambda row: ", ".join(row.index[row]), axis=1),
-    })
+    labels = [", ".join(missing.columns[row]) for row in missing[~keep].to_numpy()]
+    dropped = pd.DataFrame(
+        {
+            "name": frame.loc[~keep, "name"] if "name" in frame else pd.NA,
+            "missing": pd.Series(labels, index=frame.index[~keep], dtype=object),
+        },
+        index=frame.index[~keep],
+    )
     return frame[keep], dropped
 
 

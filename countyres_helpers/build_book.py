@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from countyres_helpers.data.sources import REPO_ROOT, locate
+from countyres_helpers.data.sources import REPO_ROOT, DataFileError, locate
 
 BUILD_DIR = REPO_ROOT / "_build"
 
@@ -33,7 +33,11 @@ def failed_reports() -> list[Path]:
 
 def main() -> int:
     """Build the book into ``_build/html`` and return the exit status."""
-    locate_data()
+    try:
+        locate_data()
+    except DataFileError as error:
+        print(f"build_book: {error}", file=sys.stderr)
+        return 1
     env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
     env.pop("MPLBACKEND", None)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"

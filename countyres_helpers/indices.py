@@ -151,6 +151,7 @@ def build_index(
     shift: float = 0.0,
     pca_rule: str = "kaiser",
     combine_rule: str = "game_theory",
+    objective: str = "entropy",
 ) -> IndexResult:
     """Build a composite index from a county table and an indicator system.
 
@@ -174,7 +175,10 @@ def build_index(
     pca_rule : {"kaiser", "cumulative"}
         Passed to `pca_weights`.
     combine_rule : {"game_theory", "multiplicative", "linear"}
-        Rule for combining AHP (subjective) with entropy (objective) weights.
+        Rule for combining the AHP (subjective) weights with the objective ones.
+    objective : {"entropy", "pca"}
+        Objective weights combined with AHP for ``weighting="combined"``: entropy, or
+        principal components as in the study's AHP + PCA e-commerce index.
 
     Returns
     -------
@@ -203,6 +207,8 @@ def build_index(
         raise ValueError(f"weighting={weighting!r} needs an AHP matrix or result in ahp=.")
     if score not in ("weighted_sum", "logistic", "topsis"):
         raise ValueError(f"Unknown score {score!r}. Use 'weighted_sum', 'logistic' or 'topsis'.")
+    if objective not in ("entropy", "pca"):
+        raise ValueError(f"Unknown objective {objective!r}. Use 'entropy' or 'pca'.")
 
     names = system.names
     X = df[system.columns].set_axis(names, axis=1)
@@ -219,7 +225,8 @@ def build_index(
     ahp_result, combined = None, None
     if ahp is not None:
         ahp_result = _ahp_for_system(ahp, names)
-        combined = combine_weights(ahp_result.weights, entropy.weights, rule=combine_rule)
+        objective_weights = entropy.weights if objective == "entropy" else pca.weights
+        combined = combine_weights(ahp_result.weights, objective_weights, rule=combine_rule)
         table["ahp"] = ahp_result.weights
         table["combined"] = combined.weights
 

@@ -36,7 +36,23 @@ def use_cjk_font() -> str:
     plt.rcParams["font.family"] = "sans-serif"
     plt.rcParams["font.sans-serif"] = [family, "DejaVu Sans"]
     plt.rcParams["axes.unicode_minus"] = False
+    plt.rcParams["figure.dpi"] = 110
+    plt.rcParams["savefig.dpi"] = 150
     return family
+
+
+def label_units(ax, frame, column: str, *, fontsize: float = 6) -> None:
+    """Write each unit's ``column`` at a point inside it, in dark text with a white halo.
+
+    The halo keeps labels readable on dark and light fills alike.
+    """
+    from matplotlib import patheffects
+
+    halo = [patheffects.withStroke(linewidth=2, foreground="white")]
+    for _, row in frame.iterrows():
+        point = row.geometry.representative_point()
+        ax.annotate(str(row[column]), (point.x, point.y), fontsize=fontsize, ha="center",
+                    va="center", color="#1a1a1a", path_effects=halo)
 
 
 def add_map_furniture(ax, *, length_km: float | None = None) -> None:
@@ -101,8 +117,13 @@ def lisa_map(frame, clusters: pd.Series, *, ax=None, title: str = "",
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 7))
     labels = clusters.reindex(frame.index)
-    colours = labels.map(CLUSTER_COLOURS).fillna(NO_DATA)
-    frame.plot(color=colours.to_numpy(), ax=ax, edgecolor="#bdbdbd", linewidth=0.05)
+    colours = labels.map(CLUSTER_COLOURS)
+    known = colours.notna().to_numpy()
+    frame[known].plot(color=colours[known].to_numpy(), ax=ax, edgecolor="#bdbdbd",
+                      linewidth=0.05)
+    if not known.all():
+        frame[~known].plot(ax=ax, facecolor=NO_DATA, edgecolor="#969696", hatch="////",
+                           linewidth=0.05)
 
     counts = labels.value_counts()
     handles = [

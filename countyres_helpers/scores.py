@@ -3,7 +3,8 @@
 Resilience uses the 2020 levels of the indicators in ``resilience_census.yaml`` and the
 2010-2020 change in log population, weighted by entropy and scored with the logistic
 formula R = 1 / (1 + exp(-sum_i w_i X_i)). The e-commerce proxy uses the 2010 levels of
-``ecommerce_census.yaml``, weighted by AHP and PCA combined by the game-theory rule.
+``ecommerce_census.yaml``, weighted by AHP and PCA combined by the game-theory rule, as
+the study weighs its e-commerce indicators.
 Measuring the proxy in 2010 and the outcome in 2020 keeps the regressor before the outcome.
 """
 
@@ -82,7 +83,7 @@ def county_scores(
     ahp_matrix = indices.read_pairwise_matrix(indices.indicator_path("ahp_ecommerce.csv"))
     ecommerce = indices.build_index(
         ecommerce_table.loc[sample.index], ecommerce_system, weighting="combined",
-        ahp=ahp_matrix, score="weighted_sum",
+        ahp=ahp_matrix, score="weighted_sum", objective="pca",
     )
     scores = pd.DataFrame({"resilience": resilience.score, "ecommerce": ecommerce.score})
     return CountyScores(scores, resilience, ecommerce, dropped)

@@ -56,7 +56,8 @@ class Weights:
             f"{self.kind} weights on {self.graph.n} counties, row-standardised; "
             f"neighbours per county: mean {cardinalities.mean():.2f}, "
             f"min {cardinalities.min()}, max {cardinalities.max()}; "
-            f"islands linked to their nearest county: {len(self.islands)}"
+            f"islands linked to their nearest county: {len(self.islands)}; "
+            f"connected components: {self.graph.n_components}"
         )
 
 

@@ -192,3 +192,11 @@ def test_complete_cases_lists_dropped():
     assert list(kept.index) == ["1"]
     assert dropped.loc["2", "missing"] == "x"
     assert dropped.loc["3", "missing"] == "y"
+
+
+def test_complete_cases_without_missing():
+    frame = pd.DataFrame({"name": ["a", "b"], "x": [1.0, 2.0]}, index=["1", "2"])
+    kept, dropped = ac.complete_cases(frame, ["x"])
+    assert list(kept.index) == ["1", "2"]
+    assert dropped.empty
+    assert list(dropped.columns) == ["name", "missing"]

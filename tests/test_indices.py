@@ -800,3 +800,20 @@ def test_build_index_impute(resilience):
 def test_build_index_ahp_needed(resilience):
     with pytest.raises(ValueError, match="needs an AHP matrix"):
         build_index(_county_table(), resilience, weighting="ahp")
+
+
+def test_build_index_combined_with_pca(ecommerce):
+    # weighting="combined" with objective="pca" joins the AHP and PCA weights, as the
+    # study's AHP + PCA e-commerce index does.
+    matrix = read_pairwise_matrix(indicator_path("ahp_ecommerce.csv"))
+    result = build_index(_ecommerce_table(), ecommerce, weighting="combined", ahp=matrix,
+                         objective="pca")
+    expected = combine_weights(result.ahp.weights, result.pca.weights, rule="game_theory")
+    np.testing.assert_allclose(result.combined.weights, expected.weights, atol=1e-12)
+
+
+def test_build_index_unknown_objective(ecommerce):
+    matrix = read_pairwise_matrix(indicator_path("ahp_ecommerce.csv"))
+    with pytest.raises(ValueError, match="Unknown objective 'topsis'"):
+        build_index(_ecommerce_table(), ecommerce, weighting="combined", ahp=matrix,
+                    objective="topsis")

@@ -40,6 +40,17 @@ TEXT_COLUMNS = [
 # Rows without a code whose name marks a subtotal of the rows below it.
 SUBTOTAL_NAMES = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 
+# Province codes and names of the 31 mainland provinces, as the census tables give them.
+PROVINCE_NAMES = {
+    "11": "北京市", "12": "天津市", "13": "河北省", "14": "山西省", "15": "内蒙古自治区",
+    "21": "辽宁省", "22": "吉林省", "23": "黑龙江省", "31": "上海市", "32": "江苏省",
+    "33": "浙江省", "34": "安徽省", "35": "福建省", "36": "江西省", "37": "山东省",
+    "41": "河南省", "42": "湖北省", "43": "湖南省", "44": "广东省", "45": "广西壮族自治区",
+    "46": "海南省", "50": "重庆市", "51": "四川省", "52": "贵州省", "53": "云南省",
+    "54": "西藏自治区", "61": "陕西省", "62": "甘肃省", "63": "青海省",
+    "64": "宁夏回族自治区", "65": "新疆维吾尔自治区",
+}
+
 QUALITY_COLUMNS = ["year", "file", "row", "column", "code", "name", "issue", "action"]
 
 
@@ -234,6 +245,15 @@ def add_area_columns(frame: pd.DataFrame, year: int) -> pd.DataFrame:
     frame["prefecture_code"] = prefecture_code.ffill().where(
         frame["province_code"] == prefecture_code.ffill().str[:2]
     )
+
+    if year == 2020:
+        # A few 2020 codes carry a prefix of no province (五台山风景名胜区 is 170971 in
+        # Shanxi); the province column of the table gives the province then.
+        by_name = {name: code for code, name in PROVINCE_NAMES.items()}
+        named = frame["province"].map(by_name)
+        unknown = ~frame["province_code"].isin(PROVINCE_NAMES) & named.notna()
+        frame.loc[unknown, "province_code"] = named[unknown]
+        frame.loc[unknown, "prefecture_code"] = None
 
     if year == 2010:
         names = frame.dropna(subset=["code"]).set_index("code")["name"]

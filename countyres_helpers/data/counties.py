@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from countyres_helpers.data import boundaries, census, crosswalk, regions
-from countyres_helpers.data.sources import CACHE_DIR, SHA256
+from countyres_helpers.data.sources import CACHE_DIR, SHA256, locate
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,8 @@ class CountyData:
         One row per 2020 census unit with its 2010 match method and populations.
     province_gaps : pandas.DataFrame
         Province rows against the sum of their county rows, both years.
+    unmatched_2010 : pandas.DataFrame
+        2010 records that no 2020 unit took, with their population.
     """
 
     counties: gpd.GeoDataFrame
@@ -71,6 +73,7 @@ class CountyData:
     census_quality: pd.DataFrame = field(repr=False)
     crosswalk: pd.DataFrame = field(repr=False)
     province_gaps: pd.DataFrame = field(repr=False)
+    unmatched_2010: pd.DataFrame = field(repr=False)
 
     def select(self, province: str | int | None = None) -> gpd.GeoDataFrame:
         """Return the counties of one province (code or name), or all for None or "all"."""
@@ -201,6 +204,7 @@ def build(download: bool = True) -> CountyData:
         census_quality=pd.concat([old.quality, new.quality], ignore_index=True),
         crosswalk=walk.units.assign(match_rate=walk.match_rate()),
         province_gaps=gaps,
+        unmatched_2010=walk.unmatched_2010,
     )
 
 
@@ -217,12 +221,20 @@ def match_2010(old: pd.DataFrame, walk: crosswalk.Crosswalk, unit_of: pd.Series)
 
     quality = []
     for code, row in units[bad].iterrows():
-        reason = (
-            "no 2010 record found (new unit, or split from another)"
-            if row["method"] == "unmatched"
-            else f"2020 and 2010 populations differ by more than a factor of "
-            f"{crosswalk.RATIO_LIMIT:g} (boundary change): 2010 data left missing"
-        )
+        if row["method"] == "unmatched":
+            reason = "no 2010 record found (new unit, or split from another)"
+        elif row["redrawn"]:
+            reason = (
+                f"2020 and 2010 populations differ by more than a factor of "
+                f"{crosswalk.RATIO_LIMIT_REDRAWN:g} in a prefecture whose units were "
+                "redrawn (boundary change): 2010 data left missing"
+            )
+        else:
+            reason = (
+                f"2020 and 2010 populations differ by more than a factor of "
+                f"{crosswalk.RATIO_LIMIT:g}, more than growth explains (boundary change or "
+                "data error): 2010 data left missing"
+            )
         quality.append(quality_row("2010 match", code, row["name"], row["pop_2020"], reason))
 
     links = walk.links[walk.links["code_2020"].map(unit_of).notna()]
@@ -297,6 +309,11 @@ def load_counties(*, download: bool = True, cache: bool = True) -> CountyData:
     cache : bool
         Whether to read and write the cache under ``data/cache``.
     """
+    # The files are located and checked even when the cache is used, so that a missing or
+    # corrupt table is reported the same way whether or not a cache exists.
+    for name in census.FILES.values():
+        locate(name, download=download)
+
     folder = CACHE_DIR / f"counties-{cache_key()}"
     if cache and (folder / "counties.parquet").is_file():
         return read_cache(folder)
@@ -307,11 +324,14 @@ def load_counties(*, download: bool = True, cache: bool = True) -> CountyData:
     return data
 
 
+PARTS = ["quality", "census_quality", "crosswalk", "province_gaps", "unmatched_2010"]
+
+
 def write_cache(data: CountyData, folder) -> None:
     """Write every part of ``data`` to ``folder`` (GeoParquet and Parquet files)."""
     folder.mkdir(parents=True, exist_ok=True)
     data.counties.to_parquet(folder / "counties.parquet")
-    for name in ["quality", "census_quality", "crosswalk", "province_gaps"]:
+    for name in PARTS:
         frame = getattr(data, name).copy()
         for column in frame.columns[frame.dtypes == object]:
             frame[column] = frame[column].astype("string")
@@ -321,9 +341,6 @@ def write_cache(data: CountyData, folder) -> None:
 
 def read_cache(folder) -> CountyData:
     """Read a CountyData written by ``write_cache``."""
-    parts = {
-        name: pd.read_parquet(folder / f"{name}.parquet")
-        for name in ["quality", "census_quality", "crosswalk", "province_gaps"]
-    }
+    parts = {name: pd.read_parquet(folder / f"{name}.parquet") for name in PARTS}
     counties = gpd.read_parquet(folder / "counties.parquet")
     return CountyData(counties=counties, **parts)

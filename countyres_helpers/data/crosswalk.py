@@ -26,8 +26,13 @@ import pandas as pd
 
 STEM_SUFFIX = re.compile(r"(自治县|自治旗|特区|林区|县|市|区|旗)$")
 
-# Pairs of 2020 and 2010 population more than this factor apart suggest a boundary change.
-RATIO_LIMIT = 2.0
+# A 2020 unit whose population differs from its 2010 match by more than this factor is
+# taken to have changed its boundary, in a prefecture where units were redrawn (one holding
+# a 2010 record or a 2020 unit left unmatched) ...
+RATIO_LIMIT_REDRAWN = 1.5
+# ... and anywhere else only beyond this factor, so that genuine fast growth (Weiyang in
+# Xi'an grew 2.3-fold) is kept while a swap of two counties' figures is still caught.
+RATIO_LIMIT = 3.0
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,9 @@ class Crosswalk:
         One row per (``code_2020``, ``code_2010``) link, with the ``method`` that made it.
     units : pandas.DataFrame
         One row per 2020 unit: ``name``, ``method`` (or ``unmatched``), ``codes_2010``,
-        ``pop_2020``, ``pop_2010`` and ``ratio_flag`` (True where the populations differ
-        by more than a factor of two).
+        ``pop_2020``, ``pop_2010``, ``redrawn`` (the prefecture had units redrawn) and
+        ``ratio_flag`` (True where the populations differ by more than
+        ``RATIO_LIMIT_REDRAWN`` in a redrawn prefecture, or ``RATIO_LIMIT`` elsewhere).
     unmatched_2010 : pandas.DataFrame
         2010 records that no 2020 unit took, with their population.
     """
@@ -135,7 +141,9 @@ def build_crosswalk(new: pd.DataFrame, old: pd.DataFrame) -> Crosswalk:
         matched = {code_2020 for code_2020, _, _ in links}
 
     links = pd.DataFrame(links, columns=["code_2020", "code_2010", "method"])
-    return Crosswalk(links, unit_report(new, old, links), unmatched_report(old, links))
+    unmatched = unmatched_report(old, links)
+    units = flag_ratios(unit_report(new, old, links), unmatched)
+    return Crosswalk(links, units, unmatched)
 
 
 def unit_report(new: pd.DataFrame, old: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
@@ -152,8 +160,26 @@ def unit_report(new: pd.DataFrame, old: pd.DataFrame, links: pd.DataFrame) -> pd
     units["pop_2020"] = new["pop_total"]
     units["pop_2010"] = pop_2010.reindex(units.index)
 
+    return units
+
+
+def flag_ratios(units: pd.DataFrame, unmatched_2010: pd.DataFrame) -> pd.DataFrame:
+    """Flag matched units whose two populations differ more than growth can explain.
+
+    A prefecture counts as redrawn when it holds a 2010 record that no 2020 unit took or
+    a 2020 unit (other than a development zone) with no 2010 record: its units may have
+    gained or lost area, so the tighter limit applies there.
+    """
+    units = units.copy()
+    new_without_match = units["method"].eq("unmatched") & ~units["is_development_zone"]
+    redrawn = set(unmatched_2010["prefecture_code"]) | set(
+        units.loc[new_without_match, "prefecture_code"]
+    )
+    units["redrawn"] = units["prefecture_code"].isin(redrawn)
+
     ratio = units["pop_2020"] / units["pop_2010"]
-    units["ratio_flag"] = (ratio > RATIO_LIMIT) | (ratio < 1 / RATIO_LIMIT)
+    limit = units["redrawn"].map({True: RATIO_LIMIT_REDRAWN, False: RATIO_LIMIT})
+    units["ratio_flag"] = (ratio > limit) | (ratio < 1 / limit)
     return units
 
 

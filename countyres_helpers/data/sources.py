@@ -44,7 +44,13 @@ def candidate_dirs() -> list[Path]:
     roots = []
     configured = os.environ.get("COUNTYRES_DATA_DIR")
     if configured:
-        roots.append(Path(configured).expanduser())
+        root = Path(configured).expanduser()
+        if not root.is_dir():
+            raise DataFileError(
+                f"COUNTYRES_DATA_DIR is {configured!r}, which is not a folder. Point it at "
+                "the folder holding the census tables, or unset it."
+            )
+        roots.append(root)
     roots.append(REPO_ROOT.parent / "shared" / "data")
 
     dirs = []
