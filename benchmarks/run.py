@@ -201,8 +201,22 @@ def write_markdown(path: Path, facts: dict, loads: tuple, table: pd.DataFrame) -
     path.write_text("\n".join(lines), encoding="utf-8")
 
 
+def write_results(out: Path, facts: dict, loads: tuple, rows: list) -> Path:
+    """Merge ``rows`` into ``out/benchmarks.csv`` and rewrite ``out/benchmarks.md``."""
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / "benchmarks.csv"
+    previous = pd.read_csv(csv_path, dtype={"met": str}) if csv_path.is_file() else None
+    table = merge(previous, pd.DataFrame([r.to_dict() for r in rows], columns=COLUMNS))
+    table.to_csv(csv_path, index=False, float_format="%.4g")
+    write_markdown(out / "benchmarks.md", facts, loads, table)
+    return csv_path
+
+
 def main(argv=None) -> int:
-    """Run the chosen cases, merge them into the CSV and write the markdown table."""
+    """Run the chosen cases and write the tables after each case.
+
+    Writing after each case keeps the finished cases when a later one fails.
+    """
     args = parse_args(argv)
     cases = [c for c in (args.only or CASES) if c not in args.skip]
     facts = machine_facts()
@@ -222,15 +236,9 @@ def main(argv=None) -> int:
             for row in timed:
                 print(f"  {row.step} | {row.variant}: median {row.median_s:.3g} s, "
                       f"min {row.min_s:.3g} s {row.met}", flush=True)
-    end_load = load_average()
+            csv_path = write_results(args.out, facts, (start_load, load_average()), rows)
 
-    args.out.mkdir(parents=True, exist_ok=True)
-    csv_path = args.out / "benchmarks.csv"
-    previous = pd.read_csv(csv_path, dtype={"met": str}) if csv_path.is_file() else None
-    table = merge(previous, pd.DataFrame([r.to_dict() for r in rows], columns=COLUMNS))
-    table.to_csv(csv_path, index=False, float_format="%.4g")
-    write_markdown(args.out / "benchmarks.md", facts, (start_load, end_load), table)
-    print(f"load average at end: {end_load:.2f}; wrote {csv_path} and benchmarks.md")
+    print(f"load average at end: {load_average():.2f}; wrote {csv_path} and benchmarks.md")
     return 0
 
 

@@ -59,3 +59,14 @@ def test_cjk_font_served():
         pytest.skip("book not built")
     assert (HTML / "_static" / "fonts" / "NotoSansCJKsc-Regular.otf").stat().st_size > 1_000_000
     assert (HTML / "_static" / "mathjax" / "tex-chtml.js").is_file()
+
+
+def test_claims_page_filled():
+    # Every row of the claims page pastes a verdict from its chapter.
+    if not (HTML / "index.html").is_file():
+        pytest.skip("book not built")
+    html = (HTML / "book" / "claims.html").read_text("utf-8")
+    verdicts = re.findall(r'<span class="pasted-text">(yes|no|not tested here)</span>', html)
+    assert len(verdicts) == 8
+    assert "mean R:" in html
+    assert "SDM direct impact" in html

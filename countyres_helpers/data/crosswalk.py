@@ -26,12 +26,11 @@ import pandas as pd
 
 STEM_SUFFIX = re.compile(r"(自治县|自治旗|特区|林区|县|市|区|旗)$")
 
-# A 2020 unit whose population differs from its 2010 match by more than this factor is
-# taken to have changed its boundary, in a prefecture where units were redrawn (one holding
-# a 2010 record or a 2020 unit left unmatched) ...
+# Factor between a unit's 2020 and 2010 populations beyond which its boundary is taken to
+# have changed, in a prefecture where units were redrawn (see flag_ratios).
 RATIO_LIMIT_REDRAWN = 1.5
-# ... and anywhere else only beyond this factor, so that genuine fast growth (Weiyang in
-# Xi'an grew 2.3-fold) is kept while a swap of two counties' figures is still caught.
+# The same factor elsewhere. It is wider so that genuine fast growth (Weiyang in Xi'an
+# grew 2.3-fold) is kept, while a swap of two counties' figures is still caught.
 RATIO_LIMIT = 3.0
 
 
@@ -166,9 +165,9 @@ def unit_report(new: pd.DataFrame, old: pd.DataFrame, links: pd.DataFrame) -> pd
 def flag_ratios(units: pd.DataFrame, unmatched_2010: pd.DataFrame) -> pd.DataFrame:
     """Flag matched units whose two populations differ more than growth can explain.
 
-    A prefecture counts as redrawn when it holds a 2010 record that no 2020 unit took or
-    a 2020 unit (other than a development zone) with no 2010 record: its units may have
-    gained or lost area, so the tighter limit applies there.
+    A prefecture counts as redrawn when it contains a 2010 record that no 2020 unit took,
+    or a 2020 unit (other than a development zone) with no 2010 record. Its units may
+    have gained or lost area, so the tighter limit applies there.
     """
     units = units.copy()
     new_without_match = units["method"].eq("unmatched") & ~units["is_development_zone"]
