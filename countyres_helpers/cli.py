@@ -57,6 +57,8 @@ class ProvinceRun:
 def chapter_parameters(name: str, province: str, args) -> dict:
     """Return the papermill parameters of one chapter for one province."""
     common = {"seed": args.seed}
+    if name.startswith("99_"):
+        return {}
     if name.startswith("06_"):
         panel = str(args.panel.resolve()) if args.panel else None
         return {**common, "province": province, "panel_path": panel,
