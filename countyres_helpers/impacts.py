@@ -15,7 +15,7 @@ from scipy import stats
 
 from countyres_helpers.design_checks import as_weights
 
-__all__ = ["Impacts", "impacts"]
+__all__ = ["Impacts", "Spectrum", "impacts", "weights_spectrum"]
 
 # Largest n for which impacts invert the dense n x n matrix (I - rho W).
 DENSE_IMPACTS_MAX_N = 3000
@@ -105,15 +105,133 @@ def lag_multipliers_dense(W, rho):
     return np.trace(S) / n, np.trace(SW) / n, S.sum() / n, SW.sum() / n
 
 
+@dataclass(frozen=True, eq=False)
+class Spectrum:
+    """Eigenvalues of W and the weights that turn them into average total multipliers.
+
+    Attributes
+    ----------
+    eigenvalues : numpy.ndarray
+        Shape (n,), real when W is similar to a symmetric matrix, complex otherwise.
+    total_weights : numpy.ndarray or None
+        c with 1'S 1 = sum(c / (1 - rho lambda)), shape (n,); None when every row of W
+        sums to 1, because then S 1 = 1 / (1 - rho) for every rho.
+    symmetric : bool
+        Whether the eigenvalues came from a symmetric matrix similar to W.
+    """
+
+    eigenvalues: np.ndarray
+    total_weights: np.ndarray | None
+    symmetric: bool
+
+
+def symmetrising_scale(W, rtol=1e-10):
+    """Return d with diag(d) W symmetric, or None if neither candidate d works.
+
+    A row-standardised W built from a symmetric binary matrix C (contiguity, k-nearest
+    neighbours made symmetric) is W = D^-1 C with D the row sums of C. Each row of W
+    then holds equal non-zero values 1 / d_i, so d_i = 1 / max_j W_ij. A W that is
+    itself symmetric takes d = 1.
+
+    Parameters
+    ----------
+    W : numpy.ndarray
+        Dense n x n weights.
+    rtol : float
+        Largest asymmetry of diag(d) W accepted, relative to its largest entry.
+
+    Returns
+    -------
+    numpy.ndarray or None
+    """
+    row_max = W.max(axis=1)
+    if np.any(row_max <= 0.0) or np.any(W < 0.0):
+        return None
+    for d in (np.ones(W.shape[0]), 1.0 / row_max):
+        A = d[:, None] * W
+        if np.abs(A - A.T).max() <= rtol * np.abs(A).max():
+            return d
+    return None
+
+
+def weights_spectrum(W):
+    """Compute the eigenvalues of W and the weights of the average total multipliers.
+
+    When diag(d) W is symmetric (see :func:`symmetrising_scale`), W is similar to the
+    symmetric B = D^1/2 W D^-1/2, so its eigenvalues are real and
+    ``numpy.linalg.eigvalsh`` finds them about ten times faster than ``eig``. A
+    row-stochastic W needs no eigenvectors, because 1'S 1 / n = 1 / (1 - rho). Otherwise
+    B = Q diag(lambda) Q' gives c = (Q' D^-1/2 1) * (Q' D^1/2 1). Any other W falls
+    back to the general eigendecomposition W = V diag(lambda) V^-1 with
+    c = (1'V) * (V^-1 1).
+
+    NOTE: for a defective (non-diagonalisable) W the general branch has ill-conditioned
+    eigenvectors V and loses accuracy; the tests cover contiguity W only.
+
+    Parameters
+    ----------
+    W : numpy.ndarray
+        Dense n x n weights.
+
+    Returns
+    -------
+    Spectrum
+    """
+    n = W.shape[0]
+    ones = np.ones(n)
+    d = symmetrising_scale(W)
+    row_stochastic = np.allclose(W.sum(axis=1), 1.0, rtol=0.0, atol=1e-12)
+    if d is not None:
+        root = np.sqrt(d)
+        B = root[:, None] * W / root[None, :]
+        B = (B + B.T) / 2.0
+        if row_stochastic:
+            return Spectrum(np.linalg.eigvalsh(B), None, True)
+        lam, Q = np.linalg.eigh(B)
+        c = (Q.T @ (ones / root)) * (Q.T @ root)
+        return Spectrum(lam, c, True)
+    lam, V = np.linalg.eig(W)
+    c = (ones @ V) * np.linalg.solve(V, ones)
+    return Spectrum(lam, None if row_stochastic else c, False)
+
+
+def multipliers_from_spectrum(spectrum, rhos):
+    """Compute the four average multipliers for each rho from the spectrum of W.
+
+    With eigenvalues lambda, tr(S)/n = mean(1 / (1 - rho lambda)) and
+    tr(S W)/n = mean(lambda / (1 - rho lambda)). The totals are
+    sum(c / (1 - rho lambda)) / n and sum(c lambda / (1 - rho lambda)) / n, or both
+    1 / (1 - rho) for a row-stochastic W.
+
+    Parameters
+    ----------
+    spectrum : Spectrum
+        From :func:`weights_spectrum`.
+    rhos : numpy.ndarray
+        Shape (m,).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape (m, 4): the columns of :func:`lag_multipliers_dense` for each rho.
+    """
+    rhos = np.asarray(rhos, dtype=float)
+    lam = spectrum.eigenvalues
+    n = lam.shape[0]
+    inv = 1.0 / (1.0 - np.outer(rhos, lam))
+    d0 = inv.mean(axis=1)
+    d1 = (inv * lam).mean(axis=1)
+    if spectrum.total_weights is None:
+        t0 = t1 = 1.0 / (1.0 - rhos)
+    else:
+        c = spectrum.total_weights
+        t0 = inv @ c / n
+        t1 = (inv * lam) @ c / n
+    return np.real(np.column_stack([d0, d1, t0, t1]))
+
+
 def lag_multipliers_eigen(W, rhos):
     """Compute the average multipliers for many rho values from one eigendecomposition.
-
-    With W = V diag(lambda) V^-1, tr(S)/n = mean(1 / (1 - rho lambda)) and
-    1'S 1 = sum(c / (1 - rho lambda)) with c = (1'V) * (V^-1 1), and likewise with an
-    extra factor lambda for S W. This is exact for diagonalisable W.
-
-    NOTE: for a defective (non-diagonalisable) W the eigenvectors V are ill-conditioned
-    and these multipliers lose accuracy; the tests cover contiguity W only.
 
     Parameters
     ----------
@@ -127,16 +245,7 @@ def lag_multipliers_eigen(W, rhos):
     numpy.ndarray
         Shape (m, 4): the columns of :func:`lag_multipliers_dense` for each rho.
     """
-    n = W.shape[0]
-    lam, V = np.linalg.eig(W)
-    ones = np.ones(n)
-    c = (ones @ V) * np.linalg.solve(V, ones)
-    inv = 1.0 / (1.0 - np.outer(rhos, lam))
-    d0 = inv.mean(axis=1)
-    d1 = (inv * lam).mean(axis=1)
-    t0 = inv @ c / n
-    t1 = (inv * lam) @ c / n
-    return np.real(np.column_stack([d0, d1, t0, t1]))
+    return multipliers_from_spectrum(weights_spectrum(W), rhos)
 
 
 def effects_from_multipliers(beta, theta, multipliers):
@@ -163,9 +272,15 @@ def effects_from_multipliers(beta, theta, multipliers):
 
 def stable_rho_interval(W):
     """Return the open interval of rho for which I - rho W is invertible near 0."""
-    lam = np.linalg.eigvals(W)
-    if np.max(np.abs(lam.imag)) < 1e-8:
-        return 1.0 / lam.real.min(), 1.0 / lam.real.max()
+    return rho_interval(weights_spectrum(W).eigenvalues)
+
+
+def rho_interval(eigenvalues):
+    """Return (1 / lambda_min, 1 / lambda_max) for real eigenvalues, else +-1 / radius."""
+    lam = np.asarray(eigenvalues)
+    if np.max(np.abs(np.imag(lam))) < 1e-8:
+        lam = np.real(lam)
+        return 1.0 / lam.min(), 1.0 / lam.max()
     radius = np.max(np.abs(lam))
     return -1.0 / radius, 1.0 / radius
 
@@ -212,8 +327,10 @@ def impacts(fit, w, *, draws=1000, seed=0, level=0.95):
 
     Notes
     -----
-    The point values use the dense inverse of I - rho W. The draws use one
-    eigendecomposition of W, so 1000 draws cost little more than one inversion.
+    One eigendecomposition of W (:func:`weights_spectrum`) gives the stable interval
+    of rho and the multipliers of every draw. When W is similar to a symmetric matrix,
+    as a row-standardised contiguity W is, the point values come from the same real
+    eigenvalues; otherwise they use the dense inverse of I - rho W.
 
     References
     ----------
@@ -242,14 +359,20 @@ def impacts(fit, w, *, draws=1000, seed=0, level=0.95):
                 theta[..., j] = betas[..., idx]
         return effects_from_multipliers(beta, theta, multipliers)
 
-    point = effects_at(fit.betas, np.asarray(lag_multipliers_dense(W, fit.rho)))
+    spectrum = weights_spectrum(W)
+    if spectrum.symmetric:
+        point_multipliers = multipliers_from_spectrum(spectrum, [fit.rho])[0]
+    else:
+        point_multipliers = np.asarray(lag_multipliers_dense(W, fit.rho))
+    point = effects_at(fit.betas, point_multipliers)
     result = dict(names=fit.x_names, direct=point[:, 0], indirect=point[:, 1])
     result["total"] = point[:, 2]
     if draws <= 0:
         return Impacts(**result)
 
-    simulated, rejected = simulate_coefficients(fit, W, draws, seed)
-    sims = effects_at(simulated, lag_multipliers_eigen(W, simulated[:, rho_idx]))
+    interval = rho_interval(spectrum.eigenvalues)
+    simulated, rejected = simulate_coefficients(fit, W, draws, seed, interval=interval)
+    sims = effects_at(simulated, multipliers_from_spectrum(spectrum, simulated[:, rho_idx]))
     tail = (1.0 - level) / 2.0
     return Impacts(
         **result,
@@ -264,8 +387,10 @@ def impacts(fit, w, *, draws=1000, seed=0, level=0.95):
     )
 
 
-def simulate_coefficients(fit, W, draws, seed):
+def simulate_coefficients(fit, W, draws, seed, *, interval=None):
     """Draw coefficient vectors from N(fit.betas, fit.vm) with rho in the stable interval.
+
+    ``interval`` is the stable interval of rho, computed from W when it is None.
 
     Returns
     -------
@@ -275,7 +400,7 @@ def simulate_coefficients(fit, W, draws, seed):
         Number of draws replaced because rho left the stable interval.
     """
     rng = np.random.default_rng(seed)
-    low, high = stable_rho_interval(W)
+    low, high = stable_rho_interval(W) if interval is None else interval
     rho_idx = fit.names.index("rho")
     kept = []
     rejected = 0

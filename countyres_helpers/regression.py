@@ -61,8 +61,12 @@ from countyres_helpers.impacts import (  # noqa: F401
     impacts,
     lag_multipliers_dense,
     lag_multipliers_eigen,
+    multipliers_from_spectrum,
+    rho_interval,
     simulate_coefficients,
     stable_rho_interval,
+    symmetrising_scale,
+    weights_spectrum,
 )
 from countyres_helpers.specification_tests import (
     LMDiagnostics,

@@ -426,6 +426,62 @@ def test_multipliers_eigen_matches_dense(w_col):
         assert row == pytest.approx(reg.lag_multipliers_dense(W, rho), abs=1e-10)
 
 
+def columbus_knn_weights(transform):
+    """k = 4 nearest neighbours of the Columbus centroids (X, Y): an asymmetric graph."""
+    db = libpysal.io.open(columbus_dbf_path())
+    coords = np.column_stack([db.by_col("X"), db.by_col("Y")]).astype(float)
+    db.close()
+    w = libpysal.weights.KNN(coords, k=4)
+    w.transform = transform
+    return w
+
+
+def columbus_queen_binary():
+    w = columbus_queen_weights()
+    w.transform = "b"
+    return w
+
+
+@pytest.mark.parametrize(
+    ("build", "symmetric", "row_stochastic"),
+    [
+        (columbus_anselin_weights, True, True),
+        (columbus_queen_binary, True, False),
+        (lambda: columbus_knn_weights("r"), False, True),
+        (lambda: columbus_knn_weights("b"), False, False),
+    ],
+    ids=["anselin-r", "queen-binary", "knn-r", "knn-binary"],
+)
+def test_spectrum_branches_match_dense(build, symmetric, row_stochastic):
+    # Independent formula: the multipliers from the dense inverse of I - rho W. Each case
+    # takes one branch of weights_spectrum; rho stays inside the stable interval.
+    W = reg.dense_weights(build())
+    spectrum = reg.weights_spectrum(W)
+    assert spectrum.symmetric is symmetric
+    assert (spectrum.total_weights is None) is row_stochastic
+
+    low, high = reg.stable_rho_interval(W)
+    rhos = np.array([0.9 * low, 0.0, 0.5 * high, 0.9 * high])
+    multipliers = reg.multipliers_from_spectrum(spectrum, rhos)
+    for row, rho in zip(multipliers, rhos):
+        assert row == pytest.approx(reg.lag_multipliers_dense(W, rho), rel=1e-9, abs=1e-12)
+
+
+def test_stable_interval_symmetric_matches_eigvals():
+    # The symmetric branch (eigvalsh of D^1/2 W D^-1/2) gives the interval that the
+    # general eigenvalues of W give.
+    W = reg.dense_weights(columbus_queen_weights())
+    lam = np.linalg.eigvals(W).real
+    low, high = reg.stable_rho_interval(W)
+    assert low == pytest.approx(1.0 / lam.min(), rel=1e-10)
+    assert high == pytest.approx(1.0 / lam.max(), rel=1e-10)
+
+
+def test_symmetrising_scale_rejects_asymmetric():
+    W = reg.dense_weights(columbus_knn_weights("r"))
+    assert reg.symmetrising_scale(W) is None
+
+
 def test_sar_total_closed_form(sar, w_col):
     # For row-standardised W, (I - rho W)^-1 1 = 1 / (1 - rho), so total = beta / (1 - rho).
     result = reg.impacts(sar, w_col, draws=0)
