@@ -94,10 +94,13 @@ def execute_chapter(source: Path, out: Path, parameters: dict) -> ChapterRun:
     start = time.perf_counter()
     notebook = out / f"{source.stem}.ipynb"
     jupytext.write(jupytext.read(source), notebook)
+    # papermill's ``cwd`` changes the working directory of the whole process, which races
+    # when --jobs runs provinces in threads. nbclient's resources path starts only this
+    # chapter's kernel in ``out``.
     try:
         papermill.execute_notebook(
-            str(notebook), str(notebook), parameters=parameters, cwd=str(out),
-            kernel_name="python3", progress_bar=False,
+            str(notebook), str(notebook), parameters=parameters, kernel_name="python3",
+            progress_bar=False, resources={"metadata": {"path": str(out)}},
         )
     except papermill.PapermillExecutionError as error:
         message = f"cell {error.exec_count}: {error.ename}: {error.evalue}"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import jupytext
 import pytest
@@ -11,7 +13,8 @@ import pytest
 from countyres_helpers import cli
 from countyres_helpers.data.sources import REPO_ROOT
 
-CHAPTERS = sorted((REPO_ROOT / "notebooks").glob("[0-9][0-9]_*.md"))
+NOTEBOOKS = REPO_ROOT / "notebooks"
+CHAPTERS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.md"))
 
 
 @pytest.mark.parametrize("source", CHAPTERS, ids=lambda p: p.stem)
@@ -124,3 +127,39 @@ def test_invalid_panel_exits_with_message(tmp_path):
     )
     assert result.returncode != 0
     assert "bad.csv" in result.stderr
+
+
+WRITE_CWD_CHAPTER = """
+```{code-cell} ipython3
+:tags: [parameters]
+province = "none"
+```
+
+```{code-cell} ipython3
+import os
+with open(f"cwd_{province}.txt", "w", encoding="utf-8") as handle:
+    handle.write(os.getcwd())
+```
+"""
+
+
+def test_chapters_in_threads_keep_cwd(tmp_path):
+    # Two chapters run at once, as --jobs 2 runs them. Each kernel must start in its own
+    # output folder, and the process working directory must not move.
+    header = (NOTEBOOKS / "03_autocorrelation.md").read_text("utf-8").split("\n---\n")[0]
+    source = tmp_path / "write_cwd.md"
+    source.write_text(header + "\n---\n" + WRITE_CWD_CHAPTER, encoding="utf-8")
+    outs = {code: tmp_path / code for code in ["51", "64"]}
+    for out in outs.values():
+        out.mkdir()
+    before = os.getcwd()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(cli.execute_chapter, source, out, {"province": code})
+                   for code, out in outs.items()]
+        runs = [future.result() for future in futures]
+
+    assert [run.ok for run in runs] == [True, True], [run.error for run in runs]
+    assert os.getcwd() == before
+    for code, out in outs.items():
+        assert (out / f"cwd_{code}.txt").read_text("utf-8") == str(out)
