@@ -162,6 +162,17 @@ def overhead_row(case, step, n, helper, direct, *, limit=1.10, note=""):
     )
 
 
+def one_blas_thread(func):
+    """Return a callable that runs ``func()`` with BLAS limited to one thread."""
+    from threadpoolctl import threadpool_limits
+
+    def call():
+        with threadpool_limits(limits=1, user_api="blas"):
+            return func()
+
+    return call
+
+
 def quiet(func, *args, **kwargs):
     """Call ``func`` with its output and warnings discarded (spreg prints, mgwr shows tqdm)."""
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
@@ -247,7 +258,8 @@ def run_probe(name: str, *, extra_path: str | None = None):
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)
-    done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                          check=False)
     if done.returncode != 0:
         raise RuntimeError(
             f"Probe {name!r} failed with status {done.returncode}: {done.stderr[-2000:]}"
@@ -301,7 +313,7 @@ def probe_load_cold(cache_dir: Path) -> dict:
     start = time.perf_counter()
     data = load_counties(cache=False)
     return {"import_s": import_s, "build_s": time.perf_counter() - start,
-            "n": int(len(data.counties))}
+            "n": len(data.counties)}
 
 
 # ---------------------------------------------------------------------------------------
@@ -343,7 +355,9 @@ def bench_weights(counties, runs: int = 5) -> list[Row]:
             "queen": queen_direct,
         }, runs, warmup=True)
         built = weights.contiguity_weights(counties)
-        to_w = time_interleaved({"w": lambda: built.w}, runs)["w"]
+        to_w = time_interleaved({
+            "w": lambda: weights.Weights(built.graph, built.kind, built.islands).w,
+        }, runs)["w"]
 
     step = "queen weights"
     return [
@@ -355,8 +369,8 @@ def bench_weights(counties, runs: int = 5) -> list[Row]:
                     times["graph"]),
         seconds_row("weights", step, "direct: weights.Queen.from_dataframe", n,
                     times["queen"]),
-        seconds_row("weights", step, "Weights.w (Graph.to_W, on every access)", n, to_w,
-                    note="each esda/spreg call through .w pays it again"),
+        seconds_row("weights", step, "Weights.w, first access (Graph.to_W)", n, to_w,
+                    note="later accesses on the same object reuse the W"),
         overhead_row("weights", step, n, times["helper cold"], times["graph"],
                      note="helper cold over Graph.build_contiguity + transform"),
     ]
@@ -440,7 +454,7 @@ def numba_note(extra_path: str | None = None) -> str:
     code = "import numba; print(numba.__version__)"
     env = dict(os.environ, PYTHONPATH=extra_path)
     done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
-                          text=True)
+                          text=True, check=False)
     return f"numba {done.stdout.strip()}" if done.returncode == 0 else "numba failed to import"
 
 
@@ -503,7 +517,8 @@ def bench_sdm(counties, runs: int = 3) -> list[Row]:
 
     The helper is ``regression.fit_sdm`` (sparse LU log-determinant for n > 1000) and
     ``regression.impacts(draws=500)``. The direct call is ``spreg.ML_Lag`` with
-    ``slx_lags=1, method="LU"`` and no spreg impacts, as the helper calls it.
+    ``slx_lags=1, method="LU"`` and no spreg impacts, as the helper calls it. The
+    impacts are timed again with BLAS limited to one thread.
     """
     import spreg
 
@@ -523,9 +538,11 @@ def bench_sdm(counties, runs: int = 3) -> list[Row]:
 
     times = time_interleaved({"helper": helper_fit, "direct": direct_fit}, runs, warmup=True)
     impacts = time_interleaved({
-        "impacts": lambda: rg.impacts(fits["sdm"], W, draws=SDM_DRAWS, seed=SEED),
-    }, runs)["impacts"]
-    total = [f + i for f, i in zip(times["helper"], impacts)]
+        "default": lambda: rg.impacts(fits["sdm"], W, draws=SDM_DRAWS, seed=SEED),
+        "1 thread": one_blas_thread(
+            lambda: rg.impacts(fits["sdm"], W, draws=SDM_DRAWS, seed=SEED)),
+    }, runs)
+    total = [f + i for f, i in zip(times["helper"], impacts["default"])]
 
     step = "cross-section SDM (ML)"
     method = fits["sdm"].method
@@ -535,8 +552,10 @@ def bench_sdm(counties, runs: int = 3) -> list[Row]:
         seconds_row("sdm", step, "helper: fit_sdm", n, times["helper"], note=method),
         seconds_row("sdm", step, "direct: spreg.ML_Lag(slx_lags=1, method='LU')", n,
                     times["direct"]),
-        seconds_row("sdm", step, "helper: impacts(draws=500)", n, impacts,
-                    note="dense inverse + dense eig of W"),
+        seconds_row("sdm", step, "helper: impacts(draws=500)", n, impacts["default"],
+                    note="one eigvalsh: W is similar to a symmetric matrix"),
+        seconds_row("sdm", step, "helper: impacts(draws=500), 1 BLAS thread", n,
+                    impacts["1 thread"], note="threadpoolctl limit around the call"),
         overhead_row("sdm", "SDM fit", n, times["helper"], times["direct"]),
     ]
 
@@ -563,8 +582,8 @@ def bench_panel(counties, runs: int = 3) -> list[Row]:
 
     Times ``simulate.simulate_panel``, ``spatial_panel.fit_panel_sdm`` against
     ``spreg.ML_LagFE`` on the same design (T - 1 year dummies, not lagged), and
-    ``regression.impacts(draws=200)`` apart, then the eigenvalue routines behind the
-    impacts (see :func:`eigen_rows`).
+    ``regression.impacts(draws=200)`` apart (also with one BLAS thread), then the
+    eigenvalue routines behind the impacts (see :func:`eigen_rows`).
     """
     import spreg
 
@@ -595,8 +614,10 @@ def bench_panel(counties, runs: int = 3) -> list[Row]:
 
     times = time_interleaved({"helper": helper_fit, "direct": direct_fit}, runs)
     impacts = time_interleaved({
-        "impacts": lambda: rg.impacts(fits["sdm"], W, draws=PANEL_DRAWS, seed=SEED),
-    }, runs)["impacts"]
+        "default": lambda: rg.impacts(fits["sdm"], W, draws=PANEL_DRAWS, seed=SEED),
+        "1 thread": one_blas_thread(
+            lambda: rg.impacts(fits["sdm"], W, draws=PANEL_DRAWS, seed=SEED)),
+    }, runs)
     simulated = time_interleaved({"simulate": simulate_call}, runs)["simulate"]
 
     step = f"panel FE-SDM, two-way, T = {t}"
@@ -608,70 +629,59 @@ def bench_panel(counties, runs: int = 3) -> list[Row]:
                     times["helper"], target_s=60, note=note),
         seconds_row("panel", step, "direct: spreg.ML_LagFE(slx_lags=1) + year dummies", n,
                     times["direct"], note=note),
-        seconds_row("panel", step, "helper: impacts(draws=200)", n, impacts, target_s=60,
-                    note=f"{n_units} units; see the profile"),
+        seconds_row("panel", step, "helper: impacts(draws=200)", n, impacts["default"],
+                    target_s=60, note=f"{n_units} units; see the profile"),
+        seconds_row("panel", step, "helper: impacts(draws=200), 1 BLAS thread", n,
+                    impacts["1 thread"], target_s=60,
+                    note="threadpoolctl limit around the call"),
         overhead_row("panel", "panel SDM fit", n, times["helper"], times["direct"]),
         *eigen_rows(W, fits["sdm"].rho, runs),
     ]
 
 
 def eigen_rows(W, rho: float, runs: int) -> list[Row]:
-    """Time the dense eigen routines of ``impacts`` against the symmetric alternative.
+    """Time the eigen routines behind ``impacts`` against the general ones they replace.
 
-    ``impacts`` calls ``numpy.linalg.eigvals(W)`` (stable rho interval) and
-    ``numpy.linalg.eig(W)`` (multipliers of the draws) on the dense n x n row-standardised
-    W. Row-standardised contiguity W = D^-1 C with symmetric binary C is similar to the
-    symmetric D^-1/2 C D^-1/2, so ``numpy.linalg.eigvalsh`` returns the same, real,
-    eigenvalues. Because W 1 = 1, the total multipliers are 1 / (1 - rho) and need no
-    eigenvectors. The last row checks the alternative against the helper's multipliers.
+    Before, ``impacts`` called ``numpy.linalg.eigvals(W)`` (stable rho interval) and
+    ``numpy.linalg.eig(W)`` (multipliers of the draws) on the dense n x n W. Now
+    ``weights_spectrum`` calls ``numpy.linalg.eigvalsh`` once on the symmetric matrix
+    similar to a row-standardised contiguity W. The last row checks its multipliers
+    against the dense inverse at the fitted rho.
     """
     from threadpoolctl import threadpool_limits
 
-    from countyres_helpers.impacts import dense_weights, lag_multipliers_eigen
+    from countyres_helpers.impacts import (
+        dense_weights,
+        lag_multipliers_dense,
+        multipliers_from_spectrum,
+        weights_spectrum,
+    )
 
     dense = dense_weights(W)
-    binary = (dense > 0).astype(float)
-    degree = binary.sum(axis=1)
-    symmetric = binary / np.sqrt(np.outer(degree, degree))
     n = dense.shape[0]
-    rhos = np.array([rho])
 
     times = time_interleaved({
         "eig": lambda: np.linalg.eig(dense),
         "eigvals": lambda: np.linalg.eigvals(dense),
-        "eigvalsh": lambda: np.linalg.eigvalsh(symmetric),
+        "spectrum": lambda: weights_spectrum(dense),
     }, runs)
     with threadpool_limits(limits=1, user_api="blas"):
         single = time_interleaved({"eig": lambda: np.linalg.eig(dense)}, runs)["eig"]
 
-    current = lag_multipliers_eigen(dense, rhos)[0]
-    proposed = symmetric_multipliers(symmetric, rhos)[0]
-    difference = float(np.max(np.abs(current - proposed)))
-    is_symmetric = bool(np.array_equal(binary, binary.T))
+    spectrum = weights_spectrum(dense)
+    current = multipliers_from_spectrum(spectrum, [rho])[0]
+    difference = float(np.max(np.abs(current - np.asarray(lag_multipliers_dense(dense, rho)))))
 
     step = "impacts: eigen routines on dense W"
     return [
-        seconds_row("panel", step, "numpy.linalg.eig(W), as in impacts", n, times["eig"]),
+        seconds_row("panel", step, "numpy.linalg.eig(W), used before", n, times["eig"]),
         seconds_row("panel", step, "numpy.linalg.eig(W), 1 BLAS thread", n, single),
-        seconds_row("panel", step, "numpy.linalg.eigvals(W), as in impacts", n,
+        seconds_row("panel", step, "numpy.linalg.eigvals(W), used before", n,
                     times["eigvals"]),
-        seconds_row("panel", step, "proposal: eigvalsh(D^-1/2 C D^-1/2)", n,
-                    times["eigvalsh"],
-                    note=f"C symmetric: {is_symmetric}; multipliers differ by at most "
-                         f"{difference:.1e} from the helper's"),
+        seconds_row("panel", step, "helper: weights_spectrum(W)", n, times["spectrum"],
+                    note=f"symmetric branch: {spectrum.symmetric}; multipliers differ by "
+                         f"{difference:.1e} from the dense inverse"),
     ]
-
-
-def symmetric_multipliers(symmetric, rhos):
-    """Return the four average multipliers from the eigenvalues of D^-1/2 C D^-1/2.
-
-    Valid for row-standardised W = D^-1 C with symmetric C. The columns are those of
-    ``impacts.lag_multipliers_dense``: tr(S)/n, tr(S W)/n, 1'S 1/n and 1'S W 1/n.
-    """
-    lam = np.linalg.eigvalsh(symmetric)
-    inv = 1.0 / (1.0 - np.outer(rhos, lam))
-    total = 1.0 / (1.0 - rhos)
-    return np.column_stack([inv.mean(axis=1), (inv * lam).mean(axis=1), total, total])
 
 
 def profile_panel_impacts(counties, out: Path) -> str:
@@ -717,8 +727,10 @@ def bench_gwr_area(label: str, area, runs: int, *, target_s: float, mgwr: bool) 
     The helper is ``gwr.fit_gwr`` over ``bandwidth_range(n, k)``. The direct calls are
     ``Sel_BW(...).search`` over the same range and ``GWR(...).fit()``, both with mgwr's
     default ``n_jobs=-1`` (one joblib process per core), and the same two calls with
-    ``n_jobs=1``. With ``mgwr`` it also times ``gwr.fit_mgwr`` against ``Sel_BW(multi=True)``
-    and ``MGWR(...).fit()``.
+    ``n_jobs=1``. The first helper call is timed apart, because it may start the joblib
+    worker pool, and every variant is called once untimed before the timed rounds. With
+    ``mgwr`` it also times ``gwr.fit_mgwr`` against ``Sel_BW(multi=True)`` and
+    ``MGWR(...).fit()``.
     """
     from mgwr.gwr import GWR
     from mgwr.sel_bw import Sel_BW
@@ -811,32 +823,17 @@ def bench_mgwr(label, y, X, coords, runs: int) -> list[Row]:
 
 
 def bench_gwr(counties, runs: int = 3, national_runs: int = 3) -> list[Row]:
-    """Time GWR on Guanzhong and Shaanxi (with MGWR on Guanzhong) and on all counties."""
+    """Time GWR on Guanzhong and Shaanxi (with MGWR on Guanzhong) and on all counties.
+
+    The two provincial cases take under a second a call, so they repeat at least five
+    times.
+    """
     guanzhong = counties[counties["guanzhong"]]
     shaanxi = counties[counties["province_code"] == "61"]
-    rows = bench_gwr_area("Guanzhong", guanzhong, max(runs, 3), target_s=5, mgwr=True)
-    rows += bench_gwr_area("Shaanxi", shaanxi, max(runs, 3), target_s=5, mgwr=False)
-    rows += bench_gwr_national(counties, national_runs)
+    rows = bench_gwr_area("Guanzhong", guanzhong, max(runs, 5), target_s=5, mgwr=True)
+    rows += bench_gwr_area("Shaanxi", shaanxi, max(runs, 5), target_s=5, mgwr=False)
+    rows += bench_gwr_area("national", counties, national_runs, target_s=60, mgwr=False)
     return rows
-
-
-def bench_gwr_national(counties, runs: int) -> list[Row]:
-    """Time ``gwr.fit_gwr`` (search + fit) on all counties with mgwr's default n_jobs."""
-    from countyres_helpers import gwr
-
-    y, X, coords = gwr_inputs(counties)
-    n = len(y)
-    low, high = gwr.bandwidth_range(n, X.shape[1])
-    fits = {}
-
-    def helper():
-        fits["gwr"] = quiet(gwr.fit_gwr, y, X, coords, bw_min=low, bw_max=high,
-                            names=GWR_NAMES)
-
-    times = time_interleaved({"helper": helper}, runs)["helper"]
-    note = f"bw = {fits['gwr'].bw:g}; n_jobs=-1: {os.cpu_count()} processes"
-    return [seconds_row("gwr", "GWR national", "helper: fit_gwr (search + fit)", n, times,
-                        target_s=60, note=note)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -881,7 +878,7 @@ def build_book(main: Path, log: Path) -> float:
     with open(log, "w", encoding="utf-8") as handle:
         status = subprocess.run([sys.executable, "-m", "countyres_helpers.build_book"],
                                 cwd=main, env=env, stdout=handle,
-                                stderr=subprocess.STDOUT).returncode
+                                stderr=subprocess.STDOUT, check=False).returncode
     seconds = time.perf_counter() - start
     if status != 0:
         raise RuntimeError(f"The book build in {main} exited with status {status}; see {log}.")

@@ -113,9 +113,9 @@ def git_commit() -> str:
     """Return the short commit of the working tree, with "+changes" if it is not clean."""
     root = bench.REPO_ROOT
     head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                          capture_output=True, text=True).stdout.strip()
+                          capture_output=True, text=True, check=False).stdout.strip()
     dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain"],
-                           capture_output=True, text=True).stdout.strip()
+                           capture_output=True, text=True, check=False).stdout.strip()
     return f"{head}+changes" if dirty else head
 
 
@@ -192,10 +192,10 @@ def write_markdown(path: Path, facts: dict, loads: tuple, table: pd.DataFrame) -
     lines += [f"| {key} | {value} |" for key, value in facts.items()]
     lines += [
         f"| load average (1 min) at start, end | {loads[0]:.2f}, {loads[1]:.2f} |", "",
-        "Times are wall-clock seconds: the median and the minimum over `runs`. "
-        "`ratio` is the helper's median over the direct call's median in the same run. "
-        "`load_start` and `load_end` are the 1-minute load averages around each case; "
-        "rows of cases left out of the last run keep their earlier values.", "",
+        ("Times are wall-clock seconds: the median and the minimum over `runs`. "
+         "`ratio` is the helper's median over the direct call's median in the same run. "
+         "`load_start` and `load_end` are the 1-minute load averages around each case. "
+         "Rows of cases left out of the last run keep their earlier values."), "",
         markdown_table(table), "",
     ]
     path.write_text("\n".join(lines), encoding="utf-8")
