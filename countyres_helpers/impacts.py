@@ -328,9 +328,9 @@ def impacts(fit, w, *, draws=1000, seed=0, level=0.95):
     Notes
     -----
     One eigendecomposition of W (:func:`weights_spectrum`) gives the stable interval
-    of rho and the multipliers of every draw. When W is similar to a symmetric matrix,
-    as a row-standardised contiguity W is, the point values come from the same real
-    eigenvalues; otherwise they use the dense inverse of I - rho W.
+    of rho and the multipliers of every draw. A row-standardised contiguity W is
+    similar to a symmetric matrix, so the point values come from the same real
+    eigenvalues. Any other W uses the dense inverse of I - rho W for the point values.
 
     References
     ----------
