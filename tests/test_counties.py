@@ -95,3 +95,20 @@ def test_location_quotient_base(county_data):
     national = share.mean() / lq.mean()
     assert np.isfinite(national)
     assert (lq.dropna() > 0).all()
+
+
+@pytest.mark.slow
+def test_simplified_coverage_keeps_links(county_data):
+    # The contiguity build simplifies the boundaries as a coverage first. On the real
+    # counties that must give the links that libpysal finds on the original polygons.
+    from libpysal import graph
+
+    frame = county_data.counties
+    original = graph.Graph.build_contiguity(frame, rook=False, strict=False).adjacency
+    fast = graph.Graph.build_contiguity(weights.simplified(frame), rook=False,
+                                        strict=False).adjacency
+    links = set(original[original > 0].index)
+    fast_links = set(fast[fast > 0].index)
+    assert len(links) > 16_000
+    assert links - fast_links == set()
+    assert fast_links - links == set()
