@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import importlib.util
 import os
 import platform
 import subprocess
@@ -59,6 +60,9 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.runs < 3:
         parser.error(f"--runs must be at least 3, got {args.runs}.")
+    if args.profile is not None and importlib.util.find_spec("pyinstrument") is None:
+        parser.error("--profile needs pyinstrument; install it with "
+                     "`.venv/bin/pip install pyinstrument`.")
     return args
 
 
