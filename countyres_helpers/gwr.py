@@ -439,8 +439,6 @@ class GWRFit(_LocalFit):
     params, bse, tvalues : pandas.DataFrame
         Local estimates, standard errors and t-values (n rows indexed like y, one column
         per covariate).
-    local_r2 : pandas.Series
-        Local R2 of each location.
     aicc, aic, bic, r2, adj_r2, rss, enp : float
         Model diagnostics; `enp` is trace(S).
     adj_alpha : float
@@ -474,7 +472,6 @@ class GWRFit(_LocalFit):
     params: pd.DataFrame
     bse: pd.DataFrame
     tvalues: pd.DataFrame
-    local_r2: pd.Series
     aicc: float
     aic: float
     bic: float
@@ -495,6 +492,16 @@ class GWRFit(_LocalFit):
     ols_rss: float
     results: Any = field(repr=False, compare=False)
     selector: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def local_r2(self) -> pd.Series:
+        """Local R2 of each location.
+
+        mgwr computes it on first access by rebuilding every kernel, which costs about
+        twice the fit on all counties, so the fit does not compute it in advance.
+        """
+        return pd.Series(np.ravel(self.results.localR2), index=self.params.index,
+                         name="local_R2")
 
     def diagnostics(self) -> pd.DataFrame:
         """Return AICc, AIC, BIC, R2, adjusted R2, RSS and ENP of the global OLS and GWR."""
@@ -678,7 +685,6 @@ def _gwr_fit_from_results(
         bw=float(results.model.bw),
         criterion=criterion if selector is not None else None,
         bw_range=bw_range,
-        local_r2=pd.Series(np.ravel(results.localR2), index=index, name="local_R2"),
         enp=float(results.ENP),
         adj_alpha=float(results.adj_alpha[1]),
         **fields,
