@@ -134,6 +134,7 @@ def global_moran(
     this function seeds that generator immediately before the call.
     """
     check_alignment(values, weights)
+    check_permutations(permutations)
     if values.isna().any():
         raise ValueError(
             f"{values.name}: {int(values.isna().sum())} missing values; drop them with "
@@ -198,6 +199,14 @@ class LisaResult:
         return table
 
 
+def check_permutations(permutations: int) -> None:
+    """Raise ValueError unless ``permutations`` is a whole number of at least 1."""
+    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) \
+            or permutations < 1:
+        raise ValueError(f"permutations must be a whole number of at least 1, "
+                         f"got {permutations!r}.")
+
+
 def local_moran(
     values: pd.Series,
     weights: Weights,
@@ -211,8 +220,30 @@ def local_moran(
     A county gets a cluster label when its folded pseudo p-value (the share of
     conditional permutations at least as extreme in the direction of the observed value)
     is below ``alpha``. The p-values are not adjusted for multiple comparisons.
+
+    Raises
+    ------
+    ValueError
+        If the rows do not match the weights, ``permutations`` is below 1 or ``alpha``
+        is not between 0 and 1.
+
+    Warns
+    -----
+    UserWarning
+        If the smallest attainable pseudo p-value, 1 / (permutations + 1), is not below
+        ``alpha``, so that no county can be labelled a cluster.
     """
     check_alignment(values, weights)
+    check_permutations(permutations)
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be between 0 and 1, got {alpha}.")
+    if 1 / (permutations + 1) >= alpha:
+        warnings.warn(
+            f"With {permutations} permutations the smallest pseudo p-value is "
+            f"{1 / (permutations + 1):.3g}, not below alpha = {alpha}, so no county can be "
+            "significant; use more permutations.",
+            UserWarning, stacklevel=2,
+        )
     # esda 2.9 takes no `alternative` here and warns that its default, the folded
     # ("directed") pseudo p-value used below, will change in its next major release.
     with warnings.catch_warnings():

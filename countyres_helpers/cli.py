@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,7 @@ NOTEBOOKS = REPO_ROOT / "notebooks"
 BOOK_FILES = ["book/intro.md", "book/bibliography.md", "book/references.bib"]
 BOOK_DIRS = ["book/_ext", "book/_static"]
 SHAANXI = "61"
+DEFAULT_REGRESSORS = ("online_retail_sales", "express_deliveries")
 
 
 @dataclass
@@ -62,7 +64,8 @@ def chapter_parameters(name: str, province: str, args) -> dict:
     if name.startswith("06_"):
         panel = str(args.panel.resolve()) if args.panel else None
         return {**common, "province": province, "panel_path": panel,
-                "permutations": args.permutations}
+                "permutations": args.permutations, "outcome": args.outcome,
+                "regressors": args.regressors}
     if name.startswith("04_"):
         case = "guanzhong" if province == SHAANXI else "province"
         return {**common, "case": case, "province": province, "permutations": args.permutations}
@@ -210,19 +213,69 @@ def parse_args(argv=None):
                      help="the user's annual county panel (CSV or Excel, layout of "
                      "data/templates); runs the panel chapter on it unless --chapters "
                      "names others")
-    return parser.parse_args(argv)
+    run.add_argument("--outcome", default="gdp",
+                     help="column of the panel modelled as its logarithm (default: gdp)")
+    run.add_argument("--regressor", action="append", dest="regressors",
+                     help="column of the panel entered as log(1 + x); repeat the option "
+                     "for several (default: online_retail_sales and express_deliveries)")
+    args = parser.parse_args(argv)
+    if args.regressors is None:
+        args.regressors = list(DEFAULT_REGRESSORS)
+    return args
 
 
-def check_panel(path: Path) -> None:
-    """Read the user's panel once before any chapter runs; exit with its errors if invalid."""
+def check_panel(args, provinces: list[str]) -> None:
+    """Check the user's panel for each province before any chapter runs; exit if invalid.
+
+    The panel chapter runs the same checks, so a file that passes here runs there.
+    """
+    from countyres_helpers.data.counties import load_counties
     from countyres_helpers.data.panel import read_panel
+    from countyres_helpers.data.panel_model import model_panel
     from countyres_helpers.data.sources import DataFileError
 
+    if not args.panel.is_file():
+        kind = "a folder, not a file" if args.panel.is_dir() else "not found"
+        raise SystemExit(f"countyres: --panel {args.panel} is {kind}; give a CSV or Excel "
+                         "file in the layout of data/templates.")
     try:
-        panel = read_panel(path)
+        panel = read_panel(args.panel)
+        print(panel.summary())
+        counties = load_counties()
+        for province in provinces:
+            prepared = model_panel(panel, counties.select(province), args.outcome,
+                                   args.regressors)
+            print(f"province {province}: {prepared.summary()}")
     except DataFileError as error:
         raise SystemExit(f"countyres: {error}") from error
-    print(panel.summary())
+
+
+def check_options(args) -> None:
+    """Exit with a message if an option is out of range; warn where it defeats a test."""
+    if args.jobs < 1:
+        raise SystemExit(f"countyres: --jobs must be at least 1, got {args.jobs}")
+    if args.permutations < 1:
+        raise SystemExit(
+            f"countyres: --permutations must be at least 1, got {args.permutations}"
+        )
+    if not 0 < args.alpha < 1:
+        raise SystemExit(f"countyres: --alpha must be between 0 and 1, got {args.alpha}")
+    if args.out.exists() and not args.out.is_dir():
+        raise SystemExit(f"countyres: --out {args.out} is a file; give a folder.")
+
+    smallest_p = 1 / (args.permutations + 1)
+    if smallest_p >= args.alpha:
+        log.warning(
+            "with %d permutations the smallest pseudo p-value is %.3g, not below "
+            "--alpha %g, so no LISA cluster can be significant; use at least %d "
+            "permutations", args.permutations, smallest_p, args.alpha,
+            math.floor(1 / args.alpha),
+        )
+
+
+def unique_provinces(values: list[str]) -> list[str]:
+    """Return the 2-digit codes of the province arguments, each once, in order given."""
+    return list(dict.fromkeys(normalise_province(value) for value in values))
 
 
 def normalise_province(value: str) -> str:
@@ -242,11 +295,10 @@ def main(argv=None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(message)s")
     logging.getLogger("papermill").setLevel(logging.WARNING)
     args = parse_args(argv)
-    provinces = [normalise_province(p) for p in args.province]
-    if args.jobs < 1:
-        raise SystemExit(f"countyres: --jobs must be at least 1, got {args.jobs}")
+    provinces = unique_provinces(args.province)
+    check_options(args)
     if args.panel is not None:
-        check_panel(args.panel)
+        check_panel(args, provinces)
     sources = chapters(args.chapters or (["06"] if args.panel is not None else None))
 
     outs = {p: args.out if len(provinces) == 1 else args.out / p for p in provinces}

@@ -323,7 +323,8 @@ def impacts(fit, w, *, draws=1000, seed=0, level=0.95):
     Raises
     ------
     ValueError
-        If the fit has no spatial lag parameter or n exceeds 3000 units.
+        If the fit has no spatial lag parameter, n exceeds 3000 units, ``draws`` is
+        negative or 1, or ``level`` is not between 0 and 1.
 
     Notes
     -----
@@ -339,9 +340,16 @@ def impacts(fit, w, *, draws=1000, seed=0, level=0.95):
     """
     if fit.rho is None or "rho" not in fit.names:
         raise ValueError(
-            f"Impacts need a spatial lag (SAR or SDM) fit; got {fit.model}. In a SEM the "
-            "direct impacts equal the coefficients and the indirect impacts are zero."
+            f"Impacts need a spatial lag (SAR or SDM) fit; got {fit.model}. Without a "
+            "spatial lag of y the direct impacts equal the coefficients and the indirect "
+            "impacts are zero."
         )
+    if isinstance(draws, bool) or not isinstance(draws, (int, np.integer)) or draws < 0 \
+            or draws == 1:
+        raise ValueError(f"draws must be 0 (no simulation) or a whole number of at least 2, "
+                         f"got {draws!r}.")
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level}.")
     w = as_weights(w, fit.n_units)
     if w.n > DENSE_IMPACTS_MAX_N:
         raise ValueError(

@@ -71,6 +71,24 @@ def add_map_furniture(ax, *, length_km: float | None = None) -> None:
     ax.set_axis_off()
 
 
+def interval_format(values, k: int) -> str:
+    """Return a legend number format with enough decimals to tell the class bounds apart.
+
+    The quantile bounds are those mapclassify computes for the map; the format has two
+    decimals unless adjacent bounds differ by less than 0.01, and six at most.
+    """
+    import mapclassify
+
+    data = np.asarray(values, dtype=float)
+    bounds = np.concatenate([[data.min()], mapclassify.Quantiles(data, k=k).bins])
+    gaps = np.diff(bounds)
+    gaps = gaps[gaps > 0]
+    if gaps.size == 0:
+        return "{:.2f}"
+    decimals = int(np.clip(np.ceil(-np.log10(gaps.min())), 2, 6))
+    return "{:." + str(decimals) + "f}"
+
+
 def choropleth(frame, column: str, *, ax=None, title: str = "", legend_label: str = "",
                cmap: str = "viridis", k: int = 5, length_km: float | None = None,
                missing_label: str = "no data"):
@@ -88,7 +106,8 @@ def choropleth(frame, column: str, *, ax=None, title: str = "", legend_label: st
         present.plot(
             column=column, scheme="quantiles", k=classes, cmap=cmap, ax=ax, legend=True,
             edgecolor="white", linewidth=0.05,
-            legend_kwds={"title": legend_label or column, "loc": "lower right", "fontsize": 8},
+            legend_kwds={"title": legend_label or column, "loc": "lower right", "fontsize": 8,
+                         "fmt": interval_format(present[column], classes)},
         )
     elif classes == 1:
         present.plot(ax=ax, color=plt.get_cmap(cmap)(0.5), edgecolor="white", linewidth=0.05)

@@ -187,6 +187,10 @@ def distance_adjacency(
     """Return inverse-distance links d^alpha within ``threshold_km``, islands linked."""
     if not threshold_km > 0:
         raise ValueError(f"threshold_km must be positive, got {threshold_km}.")
+    if not alpha < 0:
+        raise ValueError(
+            f"alpha must be negative, so that weights fall with distance; got {alpha}."
+        )
     centroids = frame.geometry.centroid
     # libpysal raises each self-distance 0 to the power alpha before it drops the
     # diagonal, which only warns about a division by zero.
@@ -269,14 +273,19 @@ def nested_weights(
 
 def economic_values(frame: gpd.GeoDataFrame, economic: pd.Series) -> np.ndarray:
     """Return ``economic`` as floats in the frame's order, or raise on a mismatch."""
+    if not isinstance(economic, pd.Series):
+        raise TypeError(
+            f"economic must be a pandas Series indexed by county code, got "
+            f"{type(economic).__name__}."
+        )
     check_codes(pd.Index(economic.index), pd.Index(frame.index))
     values = economic.to_numpy(dtype=float)
-    missing = np.flatnonzero(np.isnan(values))
+    missing = np.flatnonzero(~np.isfinite(values))
     if missing.size:
         codes = ", ".join(map(str, economic.index[missing][:10]))
         raise ValueError(
-            f"economic ({economic.name}) is missing for {missing.size} counties ({codes}); "
-            "fill or drop them before building nested weights."
+            f"economic ({economic.name}) is missing or infinite for {missing.size} counties "
+            f"({codes}); fill or drop them before building nested weights."
         )
     if np.std(values) == 0:
         raise ValueError(f"economic ({economic.name}) is constant; nested weights need "
@@ -297,11 +306,28 @@ def reorder(weights: graph.Graph, codes: pd.Index) -> graph.Graph:
 
 
 def require_projected(frame: gpd.GeoDataFrame) -> None:
-    """Raise ValueError unless ``frame`` is in a projected CRS (metres, not degrees)."""
+    """Raise ValueError unless ``frame`` holds two or more counties in a projected CRS.
+
+    The counties need unique codes and a geometry each, and the CRS is in metres, not
+    degrees.
+    """
     if frame.crs is None or not frame.crs.is_projected:
         raise ValueError(
             f"Counties are in {frame.crs}, not a projected CRS; project them first, for "
             "example with frame.to_crs(CHINA_ALBERS)."
+        )
+    if len(frame) < 2:
+        raise ValueError(f"Weights need at least 2 counties, got {len(frame)}.")
+    duplicated = frame.index[frame.index.duplicated()].unique()
+    if len(duplicated):
+        raise ValueError(
+            f"County codes must be unique; repeated: {', '.join(map(str, duplicated[:10]))}."
+        )
+    empty = frame.index[frame.geometry.isna() | frame.geometry.is_empty]
+    if len(empty):
+        raise ValueError(
+            f"{len(empty)} counties have no geometry ({', '.join(map(str, empty[:10]))}); "
+            "drop them or join their boundaries first."
         )
 
 

@@ -200,3 +200,27 @@ def test_complete_cases_without_missing():
     assert list(kept.index) == ["1", "2"]
     assert dropped.empty
     assert list(dropped.columns) == ["name", "missing"]
+
+
+@pytest.mark.parametrize("permutations", [0, -5, 9.5])
+def test_bad_permutations_rejected(columbus, permutations):
+    w = weights.contiguity_weights(columbus)
+    with pytest.raises(ValueError, match="permutations must be a whole number of at least 1"):
+        ac.global_moran(columbus["CRIME"], w, permutations=permutations)
+    with pytest.raises(ValueError, match="permutations must be a whole number of at least 1"):
+        ac.local_moran(columbus["CRIME"], w, permutations=permutations)
+
+
+@pytest.mark.parametrize("alpha", [0.0, 1.0, 2.0])
+def test_bad_alpha_rejected(columbus, alpha):
+    w = weights.contiguity_weights(columbus)
+    with pytest.raises(ValueError, match="alpha must be between 0 and 1"):
+        ac.local_moran(columbus["CRIME"], w, permutations=99, alpha=alpha)
+
+
+def test_too_few_permutations_warn(columbus):
+    # With 19 permutations the smallest pseudo p-value is 1/20 = 0.05, not below 0.05.
+    w = weights.contiguity_weights(columbus)
+    with pytest.warns(UserWarning, match="smallest pseudo p-value is 0.05"):
+        lisa = ac.local_moran(columbus["CRIME"], w, permutations=19, alpha=0.05)
+    assert (lisa.frame["cluster"] == "Not significant").all()

@@ -70,3 +70,13 @@ def test_claims_page_filled():
     assert len(verdicts) == 8
     assert "mean R:" in html
     assert "SDM direct impact" in html
+
+
+def test_benchmarks_page_has_table():
+    # The appendix shows benchmarks/results/benchmarks.csv as a table, not as code.
+    if not (HTML / "index.html").is_file():
+        pytest.skip("book not built")
+    html = (HTML / "book" / "appendix_benchmarks.html").read_text("utf-8")
+    assert "<table" in html
+    assert "{csv-table}" not in html
+    assert "helper cold: contiguity_weights" in html

@@ -163,3 +163,54 @@ def test_chapters_in_threads_keep_cwd(tmp_path):
     assert os.getcwd() == before
     for code, out in outs.items():
         assert (out / f"cwd_{code}.txt").read_text("utf-8") == str(out)
+
+
+@pytest.mark.census
+def test_panel_without_outcome_exits(county_data, tmp_path):
+    # The file reads cleanly, but the panel models need a gdp column: the run stops before
+    # any chapter with the file and the missing column named.
+    path = tmp_path / "no_gdp.csv"
+    path.write_text("code,name,year,online_retail_sales\n610102,新城区,2019,1\n"
+                    "610102,新城区,2020,2\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "countyres_helpers.cli", "run", "--province", "61",
+         "--panel", str(path), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert "no_gdp.csv: the panel has no column 'gdp'" in result.stderr
+    assert not (tmp_path / "out" / "notebooks").exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--permutations", "0"], "--permutations must be at least 1, got 0"),
+        (["--alpha", "2"], "--alpha must be between 0 and 1, got 2.0"),
+        (["--jobs", "0"], "--jobs must be at least 1, got 0"),
+    ],
+)
+def test_out_of_range_option_exits(tmp_path, options, message):
+    result = subprocess.run(
+        [sys.executable, "-m", "countyres_helpers.cli", "run", "--province", "64",
+         "--out", str(tmp_path), *options],
+        capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_out_file_rejected(tmp_path):
+    target = tmp_path / "a_file"
+    target.write_text("", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "countyres_helpers.cli", "run", "--province", "64",
+         "--out", str(target)],
+        capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert "is a file; give a folder" in result.stderr
+
+
+def test_duplicate_provinces_run_once():
+    assert cli.unique_provinces(["64", "宁夏回族自治区", "51", "64"]) == ["64", "51"]

@@ -362,7 +362,7 @@ def test_non_numeric_rejected(tmp_path):
     error = issues_of(path)
     assert str(error).startswith(f"{path}: the panel has 1 problem(s)")
     assert "row 2, column 4 (网络零售额): '约1200' in online_retail_sales" in str(error)
-    assert "pass coerce=True" in str(error)
+    assert "read_panel(..., coerce=True)" in str(error)
     assert error.issues.loc[0, "file"] == "values.csv"
     assert error.issues.loc[0, "column"] == "网络零售额"
 
@@ -714,3 +714,12 @@ def test_crosswalk_codes_unique():
     # A 2010 code must not be claimed by two 2020 units in known_changes_2010_2020.csv.
     codes = crosswalk.known_changes()["codes_2010"].str.split(";").explode()
     assert not codes.duplicated().any()
+
+
+def test_full_width_code_logged(tmp_path):
+    data = read_panel(good_csv(tmp_path, rows=["６１０１０２,新城区,2019,1,2"]))
+    entry = data.quality.iloc[0]
+    assert data.frame.loc[0, "code"] == "610102"
+    assert entry["row"] == 2
+    assert entry["issue"] == "code '６１０１０２' had full-width digits or surrounding spaces"
+    assert entry["action"] == "read as 610102"

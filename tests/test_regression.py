@@ -850,3 +850,15 @@ def test_quiet_spreg_prints_nothing(capsys, columbus, w_col):
         warnings.simplefilter("error")
         reg.fit_sem(y, X, w_col)
     assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("draws", [-1, 1, 2.5])
+def test_impacts_reject_bad_draws(sar, w_col, draws):
+    with pytest.raises(ValueError, match="draws must be 0"):
+        reg.impacts(sar, w_col, draws=draws)
+
+
+@pytest.mark.parametrize("level", [0.0, 1.0, 1.5])
+def test_impacts_reject_bad_level(sar, w_col, level):
+    with pytest.raises(ValueError, match="level must be between 0 and 1"):
+        reg.impacts(sar, w_col, draws=10, level=level)

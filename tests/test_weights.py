@@ -116,8 +116,10 @@ def test_nested_favours_similar_neighbour():
 
 def test_nested_rejects_missing_values(scattered):
     economic = pd.Series(1.0 + np.arange(len(scattered)), index=scattered.index, name="e")
-    economic.iloc[[3, 5]] = np.nan
-    with pytest.raises(ValueError, match=r"missing for 2 counties \(610104, 610106\)"):
+    economic.iloc[3] = np.nan
+    economic.iloc[5] = np.inf
+    expected = r"missing or infinite for 2 counties \(610104, 610106\)"
+    with pytest.raises(ValueError, match=expected):
         weights.nested_weights(scattered, economic, 120.0)
 
 
@@ -131,3 +133,33 @@ def test_nested_rejects_constant(scattered):
     economic = pd.Series(2.0, index=scattered.index, name="e")
     with pytest.raises(ValueError, match="constant"):
         weights.nested_weights(scattered, economic, 120.0)
+
+
+def test_nested_rejects_array(scattered):
+    with pytest.raises(TypeError, match="economic must be a pandas Series"):
+        weights.nested_weights(scattered, np.arange(len(scattered), dtype=float), 120.0)
+
+
+def test_distance_rejects_positive_alpha(scattered):
+    with pytest.raises(ValueError, match="alpha must be negative"):
+        weights.distance_weights(scattered, 120.0, alpha=1.0)
+
+
+def test_builders_reject_one_county(scattered):
+    with pytest.raises(ValueError, match="at least 2 counties, got 1"):
+        weights.distance_weights(scattered.iloc[:1], 120.0)
+    with pytest.raises(ValueError, match="at least 2 counties, got 1"):
+        weights.contiguity_weights(scattered.iloc[:1])
+
+
+def test_builders_reject_repeated_codes(scattered):
+    repeated = pd.concat([scattered, scattered.iloc[:2]])
+    with pytest.raises(ValueError, match="repeated: 610101, 610102"):
+        weights.knn_weights(repeated, k=3)
+
+
+def test_builders_reject_missing_geometry(scattered):
+    holed = scattered.copy()
+    holed.loc["610103", "geometry"] = None
+    with pytest.raises(ValueError, match=r"1 counties have no geometry \(610103\)"):
+        weights.distance_weights(holed, 120.0)

@@ -79,7 +79,8 @@ PROBLEM_TEXT = {
     "year": "{n} row(s) have an invalid year. Write each year as 4 digits, for example 2019",
     "number": (
         "{n} cell(s) are not numbers. Write plain numbers without units or notes and leave "
-        "missing values blank, or pass coerce=True to read these cells as missing"
+        "missing values blank (in Python, read_panel(..., coerce=True) reads these cells "
+        "as missing)"
     ),
     "negative": (
         "{n} cell(s) are negative in columns that cannot be negative. Check the sign, the "
@@ -619,8 +620,9 @@ def select_data_rows(raw: RawSheet, start: int, positions: dict, path: Path, log
 def parse_code(text: str | None) -> tuple[str | None, str | None, str | None]:
     """Return ``(code, note, error)`` for one code cell.
 
-    A code stored as a float (``610102.0``, ``6.10102E+05``) and a 12-digit statistical
-    division code ending in six zeros are read as the 6-digit code, with a ``note``.
+    A code stored as a float (``610102.0``, ``6.10102E+05``), a code with full-width
+    digits or surrounding spaces, and a 12-digit statistical division code ending in six
+    zeros are read as the 6-digit code, with a ``note``.
     Anything else that is not 6 digits gives an ``error``.
     """
     if text is None:
@@ -631,6 +633,8 @@ def parse_code(text: str | None) -> tuple[str | None, str | None, str | None]:
     as_float = re.fullmatch(r"([0-9]{6})\.0*", clean)
     if re.fullmatch(r"[0-9]{6}", clean):
         code = clean
+        if clean != text:
+            note = f"code {text!r} had full-width digits or surrounding spaces"
     elif as_float:
         code, note = as_float[1], f"code {text!r} was stored as a number"
     elif re.fullmatch(r"[0-9](\.[0-9]+)?[eE]\+?[0-9]+", clean):
