@@ -2,13 +2,16 @@
 
 Jupyter Book 1.x can exit with status 0 after a notebook failed to execute, so this
 script also fails when the build wrote an execution report under ``_build/html/reports``.
+It clears the execution cache when the package's code changed since the last build.
 It first locates (or downloads) the census tables, so that a missing file stops the
 build with a clear message before any notebook runs.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -17,12 +20,46 @@ from pathlib import Path
 from countyres_helpers.data.sources import REPO_ROOT, DataFileError, locate
 
 BUILD_DIR = REPO_ROOT / "_build"
+CACHE_DIR = BUILD_DIR / ".jupyter_cache"
+PACKAGE_STAMP = BUILD_DIR / "package.sha256"
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def locate_data() -> None:
     """Print where each census table was found, downloading it if needed."""
     for name in ["census_county_2010_v1.xlsx", "census_county_2020_v1.xlsx"]:
         print(f"census table: {locate(name)}", flush=True)
+
+
+def package_digest() -> str:
+    """Return a SHA-256 of the package's source and data files, in path order."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".csv", ".yaml"}:
+            digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def reset_stale_cache() -> bool:
+    """Clear the execution cache when the package changed since the last build.
+
+    Jupyter Book's cache is keyed on each notebook's code cells, so a change in the
+    package alone would leave the old outputs of every unchanged chapter on the pages.
+    Returns whether the package changed, in which case every page must be rebuilt too.
+    """
+    previous = PACKAGE_STAMP.read_text().strip() if PACKAGE_STAMP.is_file() else None
+    stale = previous != package_digest()
+    if stale and CACHE_DIR.exists():
+        print("the package changed since the last build: every chapter runs again")
+        shutil.rmtree(CACHE_DIR)
+    return stale
+
+
+def write_package_stamp() -> None:
+    """Record the package digest that the cached outputs were computed with."""
+    BUILD_DIR.mkdir(exist_ok=True)
+    PACKAGE_STAMP.write_text(package_digest() + "\n")
 
 
 def failed_reports() -> list[Path]:
@@ -38,6 +75,7 @@ def main() -> int:
     except DataFileError as error:
         print(f"build_book: {error}", file=sys.stderr)
         return 1
+    stale = reset_stale_cache()
     env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
     env.pop("MPLBACKEND", None)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -45,6 +83,8 @@ def main() -> int:
         str(Path(sys.executable).parent / "jupyter-book"), "build", str(REPO_ROOT),
         "--warningiserror", "--keep-going",
     ]
+    if stale:
+        command.append("--all")
 
     start = time.perf_counter()
     status = subprocess.run(command, env=env, check=False).returncode
@@ -55,6 +95,8 @@ def main() -> int:
         print(f"notebook failed to execute, see {report}", file=sys.stderr)
     if status == 0 and reports:
         status = 1
+    if status == 0:
+        write_package_stamp()
     print(f"book build finished in {seconds:.0f} s with status {status}: "
           f"{BUILD_DIR / 'html' / 'index.html'}")
     return status
