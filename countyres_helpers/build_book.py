@@ -23,6 +23,9 @@ BUILD_DIR = REPO_ROOT / "_build"
 CACHE_DIR = BUILD_DIR / ".jupyter_cache"
 PACKAGE_STAMP = BUILD_DIR / "package.sha256"
 PACKAGE_DIR = Path(__file__).resolve().parent
+# Sphinx extensions and static files of the book: a change rebuilds every page.
+THEME_STAMP = BUILD_DIR / "theme.sha256"
+THEME_DIRS = [REPO_ROOT / "book" / "_ext", REPO_ROOT / "book" / "_static"]
 
 
 def locate_data() -> None:
@@ -31,14 +34,30 @@ def locate_data() -> None:
         print(f"census table: {locate(name)}", flush=True)
 
 
-def package_digest() -> str:
-    """Return a SHA-256 of the package's source and data files, in path order."""
+def files_digest(folders: list[Path], suffixes: set[str]) -> str:
+    """Return a SHA-256 of the files with these suffixes below the folders, in path order."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".csv", ".yaml"}:
-            digest.update(str(path.relative_to(PACKAGE_DIR)).encode())
-            digest.update(path.read_bytes())
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and path.suffix in suffixes:
+                digest.update(str(path.relative_to(REPO_ROOT)).encode())
+                digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def package_digest() -> str:
+    """Return a SHA-256 of the package's source and data files."""
+    return files_digest([PACKAGE_DIR], {".py", ".csv", ".yaml"})
+
+
+def theme_digest() -> str:
+    """Return a SHA-256 of the book's Sphinx extensions and static files."""
+    return files_digest(THEME_DIRS, {".py", ".css", ".js"})
+
+
+def stamp_differs(stamp: Path, digest: str) -> bool:
+    """Return whether ``stamp`` is missing or records another digest."""
+    return not stamp.is_file() or stamp.read_text().strip() != digest
 
 
 def reset_stale_cache() -> bool:
@@ -46,20 +65,21 @@ def reset_stale_cache() -> bool:
 
     Jupyter Book's cache is keyed on each notebook's code cells, so a change in the
     package alone would leave the old outputs of every unchanged chapter on the pages.
-    Returns whether the package changed, in which case every page must be rebuilt too.
+    Returns whether every page must be rebuilt: the package, the book's extensions or
+    its static files changed.
     """
-    previous = PACKAGE_STAMP.read_text().strip() if PACKAGE_STAMP.is_file() else None
-    stale = previous != package_digest()
+    stale = stamp_differs(PACKAGE_STAMP, package_digest())
     if stale and CACHE_DIR.exists():
         print("the package changed since the last build: every chapter runs again")
         shutil.rmtree(CACHE_DIR)
-    return stale
+    return stale or stamp_differs(THEME_STAMP, theme_digest())
 
 
-def write_package_stamp() -> None:
-    """Record the package digest that the cached outputs were computed with."""
+def write_stamps() -> None:
+    """Record the digests that the cached outputs and the pages were built with."""
     BUILD_DIR.mkdir(exist_ok=True)
     PACKAGE_STAMP.write_text(package_digest() + "\n")
+    THEME_STAMP.write_text(theme_digest() + "\n")
 
 
 def failed_reports() -> list[Path]:
@@ -96,7 +116,7 @@ def main() -> int:
     if status == 0 and reports:
         status = 1
     if status == 0:
-        write_package_stamp()
+        write_stamps()
     print(f"book build finished in {seconds:.0f} s with status {status}: "
           f"{BUILD_DIR / 'html' / 'index.html'}")
     return status

@@ -74,7 +74,7 @@ def add_map_furniture(ax, *, length_km: float | None = None) -> None:
 def interval_format(values, k: int) -> str:
     """Return a legend number format with enough decimals to tell the class bounds apart.
 
-    The quantile bounds are those mapclassify computes for the map; the format has two
+    The quantile bounds are those mapclassify computes for the map. The format has two
     decimals unless adjacent bounds differ by less than 0.01, and six at most.
     """
     import mapclassify

@@ -32,7 +32,8 @@ def copy_font(app, exception) -> None:
 
 
 def setup(app):
-    """Register the stylesheet and the copy step."""
+    """Register the stylesheet, the re-layout script and the copy step."""
     app.add_css_file("cjk.css")
+    app.add_js_file("cjk.js")
     app.connect("build-finished", copy_font)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

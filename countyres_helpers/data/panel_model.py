@@ -1,9 +1,9 @@
 """Prepare a checked user panel for the fixed-effects spatial panel models.
 
-``read_panel`` checks the cells of a file. The panel chapter needs more: the outcome and
-regressor columns, codes that match counties of the chosen area, a positive outcome
-(it is logged), and a balanced panel without missing values, because the two-way
-fixed-effects estimators take one row per county and year. :func:`model_panel` checks
+``read_panel`` checks the cells of a file. The panel chapter needs more. The outcome
+and regressor columns must exist, the codes must match counties of the chosen area, and
+the outcome must be positive because it is logged. The two-way fixed-effects estimators
+take one row per county and year, so the panel must be balanced and complete. :func:`model_panel` checks
 all of that before any model runs. Problems that only the user can fix raise a
 ``PanelFileError`` naming the file, rows and columns. Counties left out to balance the
 panel are listed in ``ModelPanel.dropped``, never dropped silently.
@@ -23,7 +23,7 @@ from countyres_helpers.data.panel import (
     match_to_counties,
 )
 
-# Fewest counties and years left after balancing for the panel models to run.
+# Minimum counties and years left after balancing for the panel models to run.
 MIN_COUNTIES = 10
 MIN_YEARS = 2
 
