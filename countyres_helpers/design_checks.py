@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from libpysal.graph import Graph
 
-__all__ = ["as_design", "as_weights"]
+__all__ = ["as_design", "as_weights", "check_weights_order", "data_ids"]
 
 
 def as_weights(w, n=None):
@@ -106,3 +106,40 @@ def as_design(y, X, names=None, name_y=None):
     if not np.all(np.isfinite(y)) or not np.all(np.isfinite(X)):
         raise ValueError("y and X contain missing or infinite values; drop or impute them.")
     return y.reshape(-1, 1), X, names, name_y
+
+
+def data_ids(y, X):
+    """Return the row labels of ``y`` or ``X`` if either is a pandas object, else None.
+
+    A default ``RangeIndex`` carries no county codes and gives None.
+    """
+    for data in (y, X):
+        if isinstance(data, (pd.Series, pd.DataFrame)):
+            if isinstance(data.index, pd.RangeIndex):
+                return None
+            return data.index
+    return None
+
+
+def check_weights_order(w, ids) -> None:
+    """Raise ValueError unless the ids of ``w`` are ``ids`` in the same order.
+
+    Parameters
+    ----------
+    w : libpysal.weights.W
+        Weights whose ``id_order`` names the units.
+    ids : pandas.Index or None
+        Row labels of the data (county codes); None skips the check, as for arrays.
+    """
+    if ids is None:
+        return
+    expected = pd.Index(w.id_order).astype(str)
+    labels = pd.Index(ids).astype(str)
+    mismatch = np.flatnonzero(labels != expected)
+    if mismatch.size:
+        first = mismatch[0]
+        raise ValueError(
+            f"Row {first} of the data is {labels[first]!r} but row {first} of w is "
+            f"{expected[first]!r}; {mismatch.size} rows differ. Build w from the rows "
+            "of the data, in their order."
+        )

@@ -18,7 +18,12 @@ import pandas as pd
 import spreg
 from scipy import sparse, stats
 
-from countyres_helpers.design_checks import as_design, as_weights
+from countyres_helpers.design_checks import (
+    as_design,
+    as_weights,
+    check_weights_order,
+    data_ids,
+)
 
 __all__ = ["SpatialFit", "fit_ols", "fit_s2sls", "fit_sar", "fit_sdm", "fit_sem"]
 
@@ -308,8 +313,10 @@ def fit_sdm(y, X, w, *, names=None, name_y=None, method=None):
 
 def fit_ml(y, X, w, *, model, names, name_y, method):
     """Fit a SAR, SEM or SDM model by ML with spreg; see :func:`fit_sar`."""
+    ids = data_ids(y, X)
     y, X, names, name_y = as_design(y, X, names, name_y)
     w = as_weights(w, y.shape[0])
+    check_weights_order(w, ids)
     if method is None:
         method = default_logdet_method(w.n)
     kwargs = dict(w=w, method=method, name_x=names, name_y=name_y)
@@ -353,8 +360,10 @@ def fit_s2sls(y, X, w, *, names=None, name_y=None, w_lags=1, robust=None):
     SpatialFit
         ``logL`` and ``AIC`` are None because the estimator is not likelihood based.
     """
+    ids = data_ids(y, X)
     y, X, names, name_y = as_design(y, X, names, name_y)
     w = as_weights(w, y.shape[0])
+    check_weights_order(w, ids)
     reg = run_quietly(
         spreg.GM_Lag,
         y,

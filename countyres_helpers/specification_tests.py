@@ -12,7 +12,12 @@ import pandas as pd
 import spreg
 from scipy import stats
 
-from countyres_helpers.design_checks import as_design, as_weights
+from countyres_helpers.design_checks import (
+    as_design,
+    as_weights,
+    check_weights_order,
+    data_ids,
+)
 from countyres_helpers.estimation import run_quietly
 
 __all__ = ["LMDiagnostics", "LMTest", "LRTest", "lm_diagnostics", "lr_test"]
@@ -175,8 +180,10 @@ def lm_diagnostics(y, X, w, *, names=None, name_y=None):
     Anselin, L., Bera, A. K., Florax, R. and Yoon, M. J. (1996). Simple diagnostic tests
     for spatial dependence. Regional Science and Urban Economics 26, 77-104.
     """
+    ids = data_ids(y, X)
     y, X, names, name_y = as_design(y, X, names, name_y)
     w = as_weights(w, y.shape[0])
+    check_weights_order(w, ids)
     reg = run_quietly(
         spreg.OLS, y, X, w=w, spat_diag=True, moran=True, name_x=names, name_y=name_y
     )

@@ -862,3 +862,25 @@ def test_impacts_reject_bad_draws(sar, w_col, draws):
 def test_impacts_reject_bad_level(sar, w_col, level):
     with pytest.raises(ValueError, match="level must be between 0 and 1"):
         reg.impacts(sar, w_col, draws=10, level=level)
+
+
+def labelled_columbus(columbus):
+    """CRIME and [INC, HOVAL] as pandas objects labelled by the dbf row position."""
+    y, X = columbus
+    index = pd.Index(range(49), dtype=int).astype(str)
+    return pd.Series(y, index=index, name="CRIME"), pd.DataFrame(X, index=index,
+                                                                 columns=NAMES)
+
+
+def test_fit_accepts_matching_labels(columbus, w_col):
+    # w_col's ids are the dbf row positions 0..48, the labels of the frames here.
+    y, X = labelled_columbus(columbus)
+    fit = reg.fit_sar(y, X, w_col)
+    assert fit.rho == pytest.approx(0.4310232, abs=1e-4)
+
+
+@pytest.mark.parametrize("fit", [reg.fit_sar, reg.fit_sdm, reg.fit_s2sls, reg.lm_diagnostics])
+def test_fit_rejects_reordered_rows(columbus, w_col, fit):
+    y, X = labelled_columbus(columbus)
+    with pytest.raises(ValueError, match="Row 0 of the data is '48' but row 0 of w is '0'"):
+        fit(y[::-1], X[::-1], w_col)
