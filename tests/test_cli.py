@@ -17,6 +17,14 @@ NOTEBOOKS = REPO_ROOT / "notebooks"
 CHAPTERS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.md"))
 
 
+def run_cli(*arguments):
+    """Run ``countyres`` with the arguments in a new process and return the result."""
+    return subprocess.run(
+        [sys.executable, "-m", "countyres_helpers.cli", *arguments],
+        capture_output=True, text=True,
+    )
+
+
 @pytest.mark.parametrize("source", CHAPTERS, ids=lambda p: p.stem)
 def test_parameters_tag_survives_jupytext(source):
     notebook = jupytext.read(source)
@@ -67,11 +75,7 @@ def test_help_documents_options():
 
 
 def test_bad_province_exits_nonzero(tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "countyres_helpers.cli", "run", "--province", "Atlantis",
-         "--out", str(tmp_path)],
-        capture_output=True, text=True,
-    )
+    result = run_cli("run", "--province", "Atlantis", "--out", str(tmp_path))
     assert result.returncode != 0
     assert "Unknown province 'Atlantis'" in result.stderr
 
@@ -120,11 +124,8 @@ def test_runs_user_panel(county_data, tmp_path):
 def test_invalid_panel_exits_with_message(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("code,name,year,gdp\n6101,西安,2010,1\n", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "countyres_helpers.cli", "run", "--province", "61",
-         "--panel", str(path), "--out", str(tmp_path / "out")],
-        capture_output=True, text=True,
-    )
+    result = run_cli("run", "--province", "61", "--panel", str(path),
+                     "--out", str(tmp_path / "out"))
     assert result.returncode != 0
     assert "bad.csv" in result.stderr
 
@@ -172,11 +173,8 @@ def test_panel_without_outcome_exits(county_data, tmp_path):
     path = tmp_path / "no_gdp.csv"
     path.write_text("code,name,year,online_retail_sales\n610102,新城区,2019,1\n"
                     "610102,新城区,2020,2\n", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "countyres_helpers.cli", "run", "--province", "61",
-         "--panel", str(path), "--out", str(tmp_path / "out")],
-        capture_output=True, text=True,
-    )
+    result = run_cli("run", "--province", "61", "--panel", str(path),
+                     "--out", str(tmp_path / "out"))
     assert result.returncode != 0
     assert "no_gdp.csv: the panel has no column 'gdp'" in result.stderr
     assert not (tmp_path / "out" / "notebooks").exists()
@@ -191,11 +189,7 @@ def test_panel_without_outcome_exits(county_data, tmp_path):
     ],
 )
 def test_out_of_range_option_exits(tmp_path, options, message):
-    result = subprocess.run(
-        [sys.executable, "-m", "countyres_helpers.cli", "run", "--province", "64",
-         "--out", str(tmp_path), *options],
-        capture_output=True, text=True,
-    )
+    result = run_cli("run", "--province", "64", "--out", str(tmp_path), *options)
     assert result.returncode != 0
     assert message in result.stderr
 
@@ -203,11 +197,7 @@ def test_out_of_range_option_exits(tmp_path, options, message):
 def test_out_file_rejected(tmp_path):
     target = tmp_path / "a_file"
     target.write_text("", encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-m", "countyres_helpers.cli", "run", "--province", "64",
-         "--out", str(target)],
-        capture_output=True, text=True,
-    )
+    result = run_cli("run", "--province", "64", "--out", str(target))
     assert result.returncode != 0
     assert "is a file; give a folder" in result.stderr
 
