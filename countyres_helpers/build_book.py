@@ -60,7 +60,7 @@ def stamp_differs(stamp: Path, digest: str) -> bool:
     return not stamp.is_file() or stamp.read_text().strip() != digest
 
 
-def reset_stale_cache() -> bool:
+def reset_stale_cache(digests: dict[Path, str]) -> bool:
     """Clear the execution cache when the package changed since the last build.
 
     Jupyter Book's cache is keyed on each notebook's code cells, so a change in the
@@ -68,18 +68,18 @@ def reset_stale_cache() -> bool:
     Returns whether every page must be rebuilt: the package, the book's extensions or
     its static files changed.
     """
-    stale = stamp_differs(PACKAGE_STAMP, package_digest())
+    stale = stamp_differs(PACKAGE_STAMP, digests[PACKAGE_STAMP])
     if stale and CACHE_DIR.exists():
         print("the package changed since the last build: every chapter runs again")
         shutil.rmtree(CACHE_DIR)
-    return stale or stamp_differs(THEME_STAMP, theme_digest())
+    return stale or stamp_differs(THEME_STAMP, digests[THEME_STAMP])
 
 
-def write_stamps() -> None:
+def write_stamps(digests: dict[Path, str]) -> None:
     """Record the digests that the cached outputs and the pages were built with."""
     BUILD_DIR.mkdir(exist_ok=True)
-    PACKAGE_STAMP.write_text(package_digest() + "\n")
-    THEME_STAMP.write_text(theme_digest() + "\n")
+    for stamp, digest in digests.items():
+        stamp.write_text(digest + "\n")
 
 
 def failed_reports() -> list[Path]:
@@ -95,7 +95,8 @@ def main() -> int:
     except DataFileError as error:
         print(f"build_book: {error}", file=sys.stderr)
         return 1
-    stale = reset_stale_cache()
+    digests = {PACKAGE_STAMP: package_digest(), THEME_STAMP: theme_digest()}
+    stale = reset_stale_cache(digests)
     env = dict(os.environ, PYDEVD_DISABLE_FILE_VALIDATION="1")
     env.pop("MPLBACKEND", None)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
@@ -116,7 +117,7 @@ def main() -> int:
     if status == 0 and reports:
         status = 1
     if status == 0:
-        write_stamps()
+        write_stamps(digests)
     print(f"book build finished in {seconds:.0f} s with status {status}: "
           f"{BUILD_DIR / 'html' / 'index.html'}")
     return status

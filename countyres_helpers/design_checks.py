@@ -131,15 +131,7 @@ def check_weights_order(w, ids) -> None:
     ids : pandas.Index or None
         Row labels of the data (county codes); None skips the check, as for arrays.
     """
-    if ids is None:
-        return
-    expected = pd.Index(w.id_order).astype(str)
-    labels = pd.Index(ids).astype(str)
-    mismatch = np.flatnonzero(labels != expected)
-    if mismatch.size:
-        first = mismatch[0]
-        raise ValueError(
-            f"Row {first} of the data is {labels[first]!r} but row {first} of w is "
-            f"{expected[first]!r}; {mismatch.size} rows differ. Build w from the rows "
-            "of the data, in their order."
-        )
+    from countyres_helpers.weights import check_codes
+
+    if ids is not None:
+        check_codes(pd.Index(ids), pd.Index(w.id_order))

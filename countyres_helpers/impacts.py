@@ -130,7 +130,7 @@ def symmetrising_scale(W, rtol=1e-10):
 
     A row-standardised W built from a symmetric binary matrix C (contiguity, k-nearest
     neighbours made symmetric) is W = D^-1 C with D the row sums of C. Each row of W
-    then holds equal non-zero values 1 / d_i, so d_i = 1 / max_j W_ij. A W that is
+    then contains equal non-zero values 1 / d_i, so d_i = 1 / max_j W_ij. A W that is
     itself symmetric takes d = 1.
 
     Parameters

@@ -166,9 +166,7 @@ def contiguity_weights(frame: gpd.GeoDataFrame, *, rook: bool = False) -> Weight
     adjacency = contiguity_adjacency(frame, rook)
     adjacency, islands = link_islands(adjacency, frame)
 
-    binary = graph.Graph.from_adjacency(adjacency.reset_index(), "focal", "neighbor", "weight")
-    ordered = reorder(binary, frame.index)
-    return Weights(ordered.transform("r"), "rook" if rook else "queen", islands)
+    return standardised_weights(adjacency, frame, "rook" if rook else "queen", islands)
 
 
 def knn_weights(frame: gpd.GeoDataFrame, k: int = 6) -> Weights:
@@ -221,9 +219,7 @@ def distance_weights(
     """
     require_projected(frame)
     adjacency, islands = distance_adjacency(frame, threshold_km, alpha)
-    decayed = graph.Graph.from_adjacency(adjacency.reset_index(), "focal", "neighbor", "weight")
-    ordered = reorder(decayed, frame.index)
-    return Weights(ordered.transform("r"), "distance", islands)
+    return standardised_weights(adjacency, frame, "distance", islands)
 
 
 def nested_weights(
@@ -266,9 +262,7 @@ def nested_weights(
     similarity = 1.0 / (1.0 + np.abs(values[focal] - values[neighbor]) / values.std(ddof=1))
     scaled = adjacency * similarity
 
-    nested = graph.Graph.from_adjacency(scaled.reset_index(), "focal", "neighbor", "weight")
-    ordered = reorder(nested, frame.index)
-    return Weights(ordered.transform("r"), "nested", islands)
+    return standardised_weights(scaled, frame, "nested", islands)
 
 
 def economic_values(frame: gpd.GeoDataFrame, economic: pd.Series) -> np.ndarray:
@@ -293,6 +287,14 @@ def economic_values(frame: gpd.GeoDataFrame, economic: pd.Series) -> np.ndarray:
     return values
 
 
+def standardised_weights(
+    adjacency: pd.Series, frame: gpd.GeoDataFrame, kind: str, islands: list
+) -> Weights:
+    """Return the links of ``adjacency`` as row-standardised Weights in the frame's order."""
+    links = graph.Graph.from_adjacency(adjacency.reset_index(), "focal", "neighbor", "weight")
+    return Weights(reorder(links, frame.index).transform("r"), kind, islands)
+
+
 def reorder(weights: graph.Graph, codes: pd.Index) -> graph.Graph:
     """Return the graph with its ids in the order of ``codes``."""
     adjacency = weights.adjacency.reset_index()
@@ -306,7 +308,7 @@ def reorder(weights: graph.Graph, codes: pd.Index) -> graph.Graph:
 
 
 def require_projected(frame: gpd.GeoDataFrame) -> None:
-    """Raise ValueError unless ``frame`` holds two or more counties in a projected CRS.
+    """Raise ValueError unless ``frame`` contains two or more counties in a projected CRS.
 
     The counties need unique codes and a geometry each, and the CRS is in metres, not
     degrees.
@@ -343,10 +345,11 @@ def check_codes(index: pd.Index, ids: pd.Index) -> None:
             f"Data have {len(index)} rows but the weights have {len(ids)} counties; "
             "build the weights from the same rows."
         )
-    mismatch = np.flatnonzero(index.astype(str) != ids.astype(str))
+    labels, expected = index.astype(str), ids.astype(str)
+    mismatch = np.flatnonzero(labels != expected)
     if mismatch.size:
         first = mismatch[0]
         raise ValueError(
-            f"Row {first} of the data is county {index[first]!r} but the weights expect "
-            f"{ids[first]!r}; join on county code and build the weights from that frame."
+            f"Row {first} of the data is county {labels[first]!r} but the weights expect "
+            f"{expected[first]!r}; join on county code and build the weights from that frame."
         )

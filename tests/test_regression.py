@@ -882,5 +882,6 @@ def test_fit_accepts_matching_labels(columbus, w_col):
 @pytest.mark.parametrize("fit", [reg.fit_sar, reg.fit_sdm, reg.fit_s2sls, reg.lm_diagnostics])
 def test_fit_rejects_reordered_rows(columbus, w_col, fit):
     y, X = labelled_columbus(columbus)
-    with pytest.raises(ValueError, match="Row 0 of the data is '48' but row 0 of w is '0'"):
+    with pytest.raises(ValueError, match="Row 0 of the data is county '48' but the weights "
+                                         "expect '0'"):
         fit(y[::-1], X[::-1], w_col)

@@ -3,10 +3,10 @@
 ``read_panel`` checks the cells of a file. The panel chapter needs more. The outcome
 and regressor columns must exist, the codes must match counties of the chosen area, and
 the outcome must be positive because it is logged. The two-way fixed-effects estimators
-take one row per county and year, so the panel must be balanced and complete. :func:`model_panel` checks
-all of that before any model runs. Problems that only the user can fix raise a
-``PanelFileError`` naming the file, rows and columns. Counties left out to balance the
-panel are listed in ``ModelPanel.dropped``, never dropped silently.
+take one row per county and year, so the panel must be balanced and complete.
+:func:`model_panel` checks all of that before any model runs. Problems that only the
+user can fix raise a ``PanelFileError`` naming the file, rows and columns. Counties left
+out to balance the panel are listed in ``ModelPanel.dropped``, never dropped silently.
 """
 
 from __future__ import annotations
@@ -112,17 +112,17 @@ def model_panel(panel: PanelData, counties, outcome: str, regressors: list) -> M
     incomplete = incomplete_counties(matched, columns)
     complete = matched[~matched["unit_code"].isin(incomplete["code"])]
     unbalanced = unbalanced_counties(complete, panel.years)
-    kept = complete[~complete["unit_code"].isin(unbalanced["code"])]
+    balanced = complete[~complete["unit_code"].isin(unbalanced["code"])]
     dropped = pd.concat([incomplete, unbalanced], ignore_index=True)
-    check_size(kept, path, dropped)
+    check_size(balanced, path, dropped)
 
     frame = pd.DataFrame({
-        "code": kept["unit_code"].to_numpy(),
-        "year": kept["year"].to_numpy(),
-        "y": np.log(kept[outcome].to_numpy(dtype=float)),
+        "code": balanced["unit_code"].to_numpy(),
+        "year": balanced["year"].to_numpy(),
+        "y": np.log(balanced[outcome].to_numpy(dtype=float)),
     })
     for column in regressors:
-        frame[column] = np.log1p(kept[column].to_numpy(dtype=float))
+        frame[column] = np.log1p(balanced[column].to_numpy(dtype=float))
     frame = frame.sort_values(["code", "year"]).reset_index(drop=True)
     return ModelPanel(frame, dropped, unmatched, outcome, list(regressors))
 
@@ -185,13 +185,8 @@ def incomplete_counties(matched: pd.DataFrame, columns: list) -> pd.DataFrame:
     for code, rows in gaps.groupby("unit_code", sort=True):
         empty = [c for c in columns if rows[c].isna().any()]
         years = ", ".join(str(y) for y in sorted(rows["year"].unique()))
-        county_rows = matched.loc[matched["unit_code"] == code, "row"]
-        records.append({
-            "code": code,
-            "name": first_name(rows),
-            "reason": f"missing {', '.join(empty)} in {years}",
-            "rows": ", ".join(str(r) for r in county_rows),
-        })
+        county = matched[matched["unit_code"] == code]
+        records.append(dropped_record(code, county, f"missing {', '.join(empty)} in {years}"))
     return pd.DataFrame(records, columns=DROPPED_COLUMNS)
 
 
@@ -202,19 +197,25 @@ def unbalanced_counties(matched: pd.DataFrame, years) -> pd.DataFrame:
     for code, rows in matched.groupby("unit_code", sort=True):
         absent = sorted(all_years - set(rows["year"]))
         if absent:
-            records.append({
-                "code": code,
-                "name": first_name(rows),
-                "reason": f"no row for {', '.join(str(y) for y in absent)}",
-                "rows": ", ".join(str(r) for r in rows["row"]),
-            })
+            reason = f"no row for {', '.join(str(y) for y in absent)}"
+            records.append(dropped_record(code, rows, reason))
     return pd.DataFrame(records, columns=DROPPED_COLUMNS)
 
 
-def check_size(kept: pd.DataFrame, path, dropped: pd.DataFrame) -> None:
+def dropped_record(code: str, rows: pd.DataFrame, reason: str) -> dict:
+    """Return one row of ``ModelPanel.dropped`` for a county and all its rows of the file."""
+    return {
+        "code": code,
+        "name": first_name(rows),
+        "reason": reason,
+        "rows": ", ".join(str(row) for row in rows["row"]),
+    }
+
+
+def check_size(balanced: pd.DataFrame, path, dropped: pd.DataFrame) -> None:
     """Raise PanelFileError if too few counties or years are left for the models."""
-    counties = kept["unit_code"].nunique()
-    years = kept["year"].nunique()
+    counties = balanced["unit_code"].nunique()
+    years = balanced["year"].nunique()
     if counties >= MIN_COUNTIES and years >= MIN_YEARS:
         return
     listed = "; ".join(f"{r.code} ({r.reason})" for r in dropped.head(LISTED_ROWS).itertuples())
